@@ -1,0 +1,3 @@
+//! Active Directory over LDAPS.
+
+pub mod security;

@@ -1,0 +1,4 @@
+//! hybridctl's providers: each reads live state for its resource kinds, plans the
+//! difference from the spec and applies it.
+
+pub mod ad;
