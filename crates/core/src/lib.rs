@@ -1,1 +1,19 @@
+//! hybridctl's core: the spec, the plan, the engine that plans and applies through
+//! providers, and the renderers. Pure: no LDAP, HTTP, SMB or terminal code here.
 
+pub mod address;
+pub mod diag;
+pub mod digest;
+pub mod engine;
+pub mod load;
+pub mod plan;
+pub mod provider;
+pub mod render;
+pub mod spec;
+pub mod suggest;
+
+pub use address::Address;
+pub use diag::{Diagnostic, Diagnostics};
+pub use plan::{Action, Change, ChangeOp, Entry, Plan, ResourcePlan};
+pub use provider::Provider;
+pub use spec::Spec;

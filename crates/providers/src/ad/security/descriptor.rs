@@ -27,7 +27,8 @@ pub mod ace_flags {
     pub const INHERIT_ONLY: u8 = 0x08;
     pub const INHERITED: u8 = 0x10;
     /// The flags that say where an ACE applies; the rest are bookkeeping.
-    pub const INHERITANCE: u8 = OBJECT_INHERIT | CONTAINER_INHERIT | NO_PROPAGATE_INHERIT | INHERIT_ONLY;
+    pub const INHERITANCE: u8 =
+        OBJECT_INHERIT | CONTAINER_INHERIT | NO_PROPAGATE_INHERIT | INHERIT_ONLY;
 }
 
 /// Security descriptor control bits (MS-DTYP 2.4.6).
@@ -50,7 +51,11 @@ pub enum Ace {
     /// Allow, deny or audit, with or without object types: what AD ACLs are made of.
     Access(AccessAce),
     /// A type this codec does not interpret (callback, conditional, ...), kept byte for byte.
-    Opaque { ace_type: u8, flags: u8, body: Vec<u8> },
+    Opaque {
+        ace_type: u8,
+        flags: u8,
+        body: Vec<u8>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -73,7 +78,9 @@ impl AccessAce {
     pub fn is_object_type(ace_type: u8) -> bool {
         matches!(
             ace_type,
-            ace_type::ACCESS_ALLOWED_OBJECT | ace_type::ACCESS_DENIED_OBJECT | ace_type::SYSTEM_AUDIT_OBJECT
+            ace_type::ACCESS_ALLOWED_OBJECT
+                | ace_type::ACCESS_DENIED_OBJECT
+                | ace_type::SYSTEM_AUDIT_OBJECT
         )
     }
 
@@ -82,12 +89,17 @@ impl AccessAce {
     }
 
     pub fn is_deny(&self) -> bool {
-        matches!(self.ace_type, ace_type::ACCESS_DENIED | ace_type::ACCESS_DENIED_OBJECT)
+        matches!(
+            self.ace_type,
+            ace_type::ACCESS_DENIED | ace_type::ACCESS_DENIED_OBJECT
+        )
     }
 
     fn encoded_len(&self) -> usize {
         let object = if Self::is_object_type(self.ace_type) {
-            4 + 16 * (self.object_type.is_some() as usize + self.inherited_object_type.is_some() as usize)
+            4 + 16
+                * (self.object_type.is_some() as usize
+                    + self.inherited_object_type.is_some() as usize)
         } else {
             0
         };
@@ -96,27 +108,43 @@ impl AccessAce {
 
     fn decode(ace_type: u8, flags: u8, body: &[u8]) -> Result<AccessAce, DecodeError> {
         let take = |at: usize, n: usize, what: &'static str| {
-            body.get(at..at + n).ok_or_else(|| DecodeError::new(what, at + n, body.len()))
+            body.get(at..at + n)
+                .ok_or_else(|| DecodeError::new(what, at + n, body.len()))
         };
         let mask = u32::from_le_bytes(take(0, 4, "ACE mask")?.try_into().expect("4 bytes"));
         let mut at = 4;
         let (mut object_type, mut inherited_object_type, mut extra_object_flags) = (None, None, 0);
         if Self::is_object_type(ace_type) {
-            let object_flags = u32::from_le_bytes(take(at, 4, "object ACE flags")?.try_into().expect("4 bytes"));
+            let object_flags = u32::from_le_bytes(
+                take(at, 4, "object ACE flags")?
+                    .try_into()
+                    .expect("4 bytes"),
+            );
             at += 4;
             if object_flags & OBJECT_TYPE_PRESENT != 0 {
                 object_type = Guid::from_slice(take(at, 16, "ACE object type")?);
                 at += 16;
             }
             if object_flags & INHERITED_OBJECT_TYPE_PRESENT != 0 {
-                inherited_object_type = Guid::from_slice(take(at, 16, "ACE inherited object type")?);
+                inherited_object_type =
+                    Guid::from_slice(take(at, 16, "ACE inherited object type")?);
                 at += 16;
             }
-            extra_object_flags = object_flags & !(OBJECT_TYPE_PRESENT | INHERITED_OBJECT_TYPE_PRESENT);
+            extra_object_flags =
+                object_flags & !(OBJECT_TYPE_PRESENT | INHERITED_OBJECT_TYPE_PRESENT);
         }
         let (sid, used) = Sid::decode(&body[at.min(body.len())..])?;
         let trailer = body[at + used..].to_vec();
-        Ok(AccessAce { ace_type, flags, mask, object_type, inherited_object_type, sid, extra_object_flags, trailer })
+        Ok(AccessAce {
+            ace_type,
+            flags,
+            mask,
+            object_type,
+            inherited_object_type,
+            sid,
+            extra_object_flags,
+            trailer,
+        })
     }
 
     fn encode_body(&self, out: &mut Vec<u8>) {
@@ -130,7 +158,10 @@ impl AccessAce {
                 flags |= INHERITED_OBJECT_TYPE_PRESENT;
             }
             out.extend_from_slice(&flags.to_le_bytes());
-            for g in [self.object_type, self.inherited_object_type].into_iter().flatten() {
+            for g in [self.object_type, self.inherited_object_type]
+                .into_iter()
+                .flatten()
+            {
                 out.extend_from_slice(&g.0);
             }
         }
@@ -165,17 +196,27 @@ impl Ace {
         let (ace_type, flags) = (bytes[0], bytes[1]);
         let size = u16::from_le_bytes([bytes[2], bytes[3]]) as usize;
         if size < 4 || size % 4 != 0 {
-            return Err(DecodeError::invalid(format!("ACE size {size} (must be a multiple of 4, at least 4)")));
+            return Err(DecodeError::invalid(format!(
+                "ACE size {size} (must be a multiple of 4, at least 4)"
+            )));
         }
-        let body = bytes.get(4..size).ok_or_else(|| DecodeError::new("ACE body", size, bytes.len()))?;
+        let body = bytes
+            .get(4..size)
+            .ok_or_else(|| DecodeError::new("ACE body", size, bytes.len()))?;
         let ace = match ace_type {
             ace_type::ACCESS_ALLOWED
             | ace_type::ACCESS_DENIED
             | ace_type::SYSTEM_AUDIT
             | ace_type::ACCESS_ALLOWED_OBJECT
             | ace_type::ACCESS_DENIED_OBJECT
-            | ace_type::SYSTEM_AUDIT_OBJECT => Ace::Access(AccessAce::decode(ace_type, flags, body)?),
-            _ => Ace::Opaque { ace_type, flags, body: body.to_vec() },
+            | ace_type::SYSTEM_AUDIT_OBJECT => {
+                Ace::Access(AccessAce::decode(ace_type, flags, body)?)
+            }
+            _ => Ace::Opaque {
+                ace_type,
+                flags,
+                body: body.to_vec(),
+            },
         };
         Ok((ace, size))
     }
@@ -187,7 +228,11 @@ impl Ace {
                 out.extend_from_slice(&[a.ace_type, a.flags, 0, 0]);
                 a.encode_body(out);
             }
-            Ace::Opaque { ace_type, flags, body } => {
+            Ace::Opaque {
+                ace_type,
+                flags,
+                body,
+            } => {
                 out.extend_from_slice(&[*ace_type, *flags, 0, 0]);
                 out.extend_from_slice(body);
             }
@@ -220,7 +265,11 @@ pub const ACL_REVISION_DS: u8 = 4;
 
 impl Acl {
     pub fn new(aces: Vec<Ace>) -> Acl {
-        Acl { revision: ACL_REVISION_DS, aces, padding: Vec::new() }
+        Acl {
+            revision: ACL_REVISION_DS,
+            aces,
+            padding: Vec::new(),
+        }
     }
 
     fn decode(bytes: &[u8]) -> Result<Acl, DecodeError> {
@@ -230,7 +279,9 @@ impl Acl {
         let revision = bytes[0];
         let size = u16::from_le_bytes([bytes[2], bytes[3]]) as usize;
         let count = u16::from_le_bytes([bytes[4], bytes[5]]) as usize;
-        let body = bytes.get(..size).ok_or_else(|| DecodeError::new("ACL", size, bytes.len()))?;
+        let body = bytes
+            .get(..size)
+            .ok_or_else(|| DecodeError::new("ACL", size, bytes.len()))?;
         if size < 8 {
             return Err(DecodeError::invalid(format!("ACL size {size}")));
         }
@@ -242,12 +293,17 @@ impl Acl {
             aces.push(ace);
             at += used;
         }
-        Ok(Acl { revision, aces, padding: body[at..].to_vec() })
+        Ok(Acl {
+            revision,
+            aces,
+            padding: body[at..].to_vec(),
+        })
     }
 
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         let start = out.len();
-        let count = u16::try_from(self.aces.len()).map_err(|_| EncodeError::TooLarge("ACL entry count"))?;
+        let count =
+            u16::try_from(self.aces.len()).map_err(|_| EncodeError::TooLarge("ACL entry count"))?;
         out.extend_from_slice(&[self.revision, 0, 0, 0]);
         out.extend_from_slice(&count.to_le_bytes());
         out.extend_from_slice(&[0, 0]);
@@ -302,27 +358,48 @@ impl SecurityDescriptor {
 
     pub fn decode(bytes: &[u8]) -> Result<SecurityDescriptor, DecodeError> {
         if bytes.len() < HEADER_LEN {
-            return Err(DecodeError::new("security descriptor header", HEADER_LEN, bytes.len()));
+            return Err(DecodeError::new(
+                "security descriptor header",
+                HEADER_LEN,
+                bytes.len(),
+            ));
         }
         let revision = bytes[0];
         if revision != 1 {
-            return Err(DecodeError::invalid(format!("security descriptor revision {revision}")));
+            return Err(DecodeError::invalid(format!(
+                "security descriptor revision {revision}"
+            )));
         }
         let control = u16::from_le_bytes([bytes[2], bytes[3]]);
         if control & control::SELF_RELATIVE == 0 {
-            return Err(DecodeError::invalid("security descriptor is not self-relative".into()));
+            return Err(DecodeError::invalid(
+                "security descriptor is not self-relative".into(),
+            ));
         }
-        let offset = |i: usize| u32::from_le_bytes(bytes[4 + 4 * i..8 + 4 * i].try_into().expect("4 bytes")) as usize;
+        let offset = |i: usize| {
+            u32::from_le_bytes(bytes[4 + 4 * i..8 + 4 * i].try_into().expect("4 bytes")) as usize
+        };
         let (o_owner, o_group, o_sacl, o_dacl) = (offset(0), offset(1), offset(2), offset(3));
         let at = |o: usize, what: &'static str| {
             if o < HEADER_LEN || o >= bytes.len() {
-                Err(DecodeError::invalid(format!("{what} offset {o} outside the {} byte descriptor", bytes.len())))
+                Err(DecodeError::invalid(format!(
+                    "{what} offset {o} outside the {} byte descriptor",
+                    bytes.len()
+                )))
             } else {
                 Ok(&bytes[o..])
             }
         };
-        let owner = if o_owner != 0 { Some(Sid::decode(at(o_owner, "owner")?)?.0) } else { None };
-        let group = if o_group != 0 { Some(Sid::decode(at(o_group, "group")?)?.0) } else { None };
+        let owner = if o_owner != 0 {
+            Some(Sid::decode(at(o_owner, "owner")?)?.0)
+        } else {
+            None
+        };
+        let group = if o_group != 0 {
+            Some(Sid::decode(at(o_group, "group")?)?.0)
+        } else {
+            None
+        };
         let sacl = if control & control::SACL_PRESENT != 0 && o_sacl != 0 {
             Some(Acl::decode(at(o_sacl, "SACL")?)?)
         } else {
@@ -373,11 +450,26 @@ impl SecurityDescriptor {
             let (slot, written) = match part {
                 Part::Owner => (0, self.owner.as_ref().map(|s| s.encode(&mut out)).is_some()),
                 Part::Group => (1, self.group.as_ref().map(|s| s.encode(&mut out)).is_some()),
-                Part::Sacl => (2, self.sacl.as_ref().map(|a| a.encode(&mut out)).transpose()?.is_some()),
-                Part::Dacl => (3, self.dacl.as_ref().map(|a| a.encode(&mut out)).transpose()?.is_some()),
+                Part::Sacl => (
+                    2,
+                    self.sacl
+                        .as_ref()
+                        .map(|a| a.encode(&mut out))
+                        .transpose()?
+                        .is_some(),
+                ),
+                Part::Dacl => (
+                    3,
+                    self.dacl
+                        .as_ref()
+                        .map(|a| a.encode(&mut out))
+                        .transpose()?
+                        .is_some(),
+                ),
             };
             if written {
-                let off = u32::try_from(at).map_err(|_| EncodeError::TooLarge("security descriptor"))?;
+                let off =
+                    u32::try_from(at).map_err(|_| EncodeError::TooLarge("security descriptor"))?;
                 out[4 + 4 * slot..8 + 4 * slot].copy_from_slice(&off.to_le_bytes());
             }
         }
@@ -396,19 +488,40 @@ mod tests {
     use super::*;
 
     const FIXTURES: &[(&str, &[u8])] = &[
-        ("domain-root-dacl", include_bytes!("../../../tests/fixtures/sd/domain-root-dacl.bin")),
-        ("domain-root-full", include_bytes!("../../../tests/fixtures/sd/domain-root-full.bin")),
-        ("ou-staff-full", include_bytes!("../../../tests/fixtures/sd/ou-staff-full.bin")),
-        ("user-full", include_bytes!("../../../tests/fixtures/sd/user-full.bin")),
-        ("user-dacl", include_bytes!("../../../tests/fixtures/sd/user-dacl.bin")),
-        ("adminsdholder-full", include_bytes!("../../../tests/fixtures/sd/adminsdholder-full.bin")),
+        (
+            "domain-root-dacl",
+            include_bytes!("../../../tests/fixtures/sd/domain-root-dacl.bin"),
+        ),
+        (
+            "domain-root-full",
+            include_bytes!("../../../tests/fixtures/sd/domain-root-full.bin"),
+        ),
+        (
+            "ou-staff-full",
+            include_bytes!("../../../tests/fixtures/sd/ou-staff-full.bin"),
+        ),
+        (
+            "user-full",
+            include_bytes!("../../../tests/fixtures/sd/user-full.bin"),
+        ),
+        (
+            "user-dacl",
+            include_bytes!("../../../tests/fixtures/sd/user-dacl.bin"),
+        ),
+        (
+            "adminsdholder-full",
+            include_bytes!("../../../tests/fixtures/sd/adminsdholder-full.bin"),
+        ),
     ];
 
     #[test]
     fn real_descriptors_round_trip_byte_for_byte() {
         for (name, bytes) in FIXTURES {
             let sd = SecurityDescriptor::decode(bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
-            assert!(sd.dacl.as_ref().is_some_and(|d| !d.aces.is_empty()), "{name}: no DACL");
+            assert!(
+                sd.dacl.as_ref().is_some_and(|d| !d.aces.is_empty()),
+                "{name}: no DACL"
+            );
             assert_eq!(&sd.encode().unwrap(), bytes, "{name} did not round-trip");
         }
     }
@@ -432,11 +545,17 @@ mod tests {
             extra_object_flags: 0,
             trailer: vec![],
         });
-        let sd = SecurityDescriptor::with_dacl(control::DACL_AUTO_INHERITED, Acl::new(vec![ace.clone()]));
+        let sd = SecurityDescriptor::with_dacl(
+            control::DACL_AUTO_INHERITED,
+            Acl::new(vec![ace.clone()]),
+        );
         let bytes = sd.encode().unwrap();
         let back = SecurityDescriptor::decode(&bytes).unwrap();
         assert_eq!(back.dacl.unwrap().aces, vec![ace]);
-        assert_eq!(back.control, control::DACL_AUTO_INHERITED | control::DACL_PRESENT | control::SELF_RELATIVE);
+        assert_eq!(
+            back.control,
+            control::DACL_AUTO_INHERITED | control::DACL_PRESENT | control::SELF_RELATIVE
+        );
     }
 
     #[test]

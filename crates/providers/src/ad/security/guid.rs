@@ -44,7 +44,8 @@ impl FromStr for Guid {
         let hex: String = groups.concat();
         let mut raw = [0u8; 16];
         for (i, byte) in raw.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2).ok_or_else(bad)?, 16).map_err(|_| bad())?;
+            *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2).ok_or_else(bad)?, 16)
+                .map_err(|_| bad())?;
         }
         // Text order is big-endian; the first three fields are stored little-endian.
         raw[0..4].reverse();
@@ -68,12 +69,22 @@ mod tests {
         let g: Guid = "00299570-246d-11d0-a768-00aa006e0529".parse().unwrap();
         assert_eq!(g.0[..4], [0x70, 0x95, 0x29, 0x00]);
         assert_eq!(g.to_string(), "00299570-246d-11d0-a768-00aa006e0529");
-        assert_eq!("{00299570-246D-11D0-A768-00AA006E0529}".parse::<Guid>().unwrap(), g);
+        assert_eq!(
+            "{00299570-246D-11D0-A768-00AA006E0529}"
+                .parse::<Guid>()
+                .unwrap(),
+            g
+        );
     }
 
     #[test]
     fn rejects_malformed() {
-        for s in ["", "00299570246d11d0a76800aa006e0529", "0029957-0246d-11d0-a768-00aa006e0529", "zz299570-246d-11d0-a768-00aa006e0529"] {
+        for s in [
+            "",
+            "00299570246d11d0a76800aa006e0529",
+            "0029957-0246d-11d0-a768-00aa006e0529",
+            "zz299570-246d-11d0-a768-00aa006e0529",
+        ] {
             assert!(s.parse::<Guid>().is_err(), "{s}");
         }
     }

@@ -5,7 +5,9 @@ mod guid;
 mod sddl;
 mod sid;
 
-pub use descriptor::{ace_flags, ace_type, control, AccessAce, Ace, Acl, EncodeError, Part, SecurityDescriptor};
+pub use descriptor::{
+    ace_flags, ace_type, control, AccessAce, Ace, Acl, EncodeError, Part, SecurityDescriptor,
+};
 pub use guid::{looks_like_guid, Guid};
 pub use sddl::{ace_to_sddl, mask_to_sddl};
 pub use sid::Sid;

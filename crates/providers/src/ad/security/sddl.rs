@@ -123,8 +123,16 @@ pub fn sid_to_sddl(sid: &Sid, domain: Option<&Sid>) -> String {
 pub fn ace_to_sddl(ace: &Ace, domain: Option<&Sid>) -> String {
     match ace {
         Ace::Access(a) => access_ace_to_sddl(a, domain),
-        Ace::Opaque { ace_type, flags, body } => {
-            format!("(0x{ace_type:02x};{};{} opaque bytes)", flags_to_sddl(*flags), body.len())
+        Ace::Opaque {
+            ace_type,
+            flags,
+            body,
+        } => {
+            format!(
+                "(0x{ace_type:02x};{};{} opaque bytes)",
+                flags_to_sddl(*flags),
+                body.len()
+            )
         }
     }
 }
@@ -165,7 +173,10 @@ mod tests {
 
     #[test]
     fn renders_real_domain_root_like_samba() {
-        let sd = SecurityDescriptor::decode(include_bytes!("../../../tests/fixtures/sd/domain-root-dacl.bin")).unwrap();
+        let sd = SecurityDescriptor::decode(include_bytes!(
+            "../../../tests/fixtures/sd/domain-root-dacl.bin"
+        ))
+        .unwrap();
         let first = &sd.dacl.unwrap().aces[0];
         // The first ACE samba-tool dsacl get prints for a new domain's root.
         assert_eq!(

@@ -39,7 +39,14 @@ impl Sid {
             .chunks_exact(4)
             .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect();
-        Ok((Sid { revision, authority, sub_authorities }, len))
+        Ok((
+            Sid {
+                revision,
+                authority,
+                sub_authorities,
+            },
+            len,
+        ))
     }
 
     pub fn encoded_len(&self) -> usize {
@@ -69,11 +76,17 @@ impl Sid {
     /// The SID without its RID: for an account, its domain's SID.
     pub fn parent(&self) -> Option<Sid> {
         let (_, rest) = self.sub_authorities.split_last()?;
-        Some(Sid { revision: self.revision, authority: self.authority, sub_authorities: rest.to_vec() })
+        Some(Sid {
+            revision: self.revision,
+            authority: self.authority,
+            sub_authorities: rest.to_vec(),
+        })
     }
 
     fn authority_value(&self) -> u64 {
-        self.authority.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b))
+        self.authority
+            .iter()
+            .fold(0u64, |acc, b| (acc << 8) | u64::from(*b))
     }
 }
 
@@ -109,20 +122,30 @@ impl FromStr for Sid {
         }
         let revision: u8 = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
         let auth_text = parts.next().ok_or_else(bad)?;
-        let auth: u64 = match auth_text.strip_prefix("0x").or_else(|| auth_text.strip_prefix("0X")) {
+        let auth: u64 = match auth_text
+            .strip_prefix("0x")
+            .or_else(|| auth_text.strip_prefix("0X"))
+        {
             Some(hex) => u64::from_str_radix(hex, 16).map_err(|_| bad())?,
             None => auth_text.parse().map_err(|_| bad())?,
         };
         if revision != 1 || auth >> 48 != 0 {
             return Err(bad());
         }
-        let sub_authorities = parts.map(|p| p.parse::<u32>()).collect::<Result<Vec<_>, _>>().map_err(|_| bad())?;
+        let sub_authorities = parts
+            .map(|p| p.parse::<u32>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| bad())?;
         if sub_authorities.len() > Self::MAX_SUB_AUTHORITIES {
             return Err(bad());
         }
         let mut authority = [0u8; 6];
         authority.copy_from_slice(&auth.to_be_bytes()[2..]);
-        Ok(Sid { revision, authority, sub_authorities })
+        Ok(Sid {
+            revision,
+            authority,
+            sub_authorities,
+        })
     }
 }
 
@@ -132,14 +155,22 @@ mod tests {
 
     #[test]
     fn text_and_binary_round_trip() {
-        let sid: Sid = "S-1-5-21-3370533924-1225725878-2411089856-1104".parse().unwrap();
+        let sid: Sid = "S-1-5-21-3370533924-1225725878-2411089856-1104"
+            .parse()
+            .unwrap();
         let bytes = sid.to_bytes();
         let (back, used) = Sid::decode(&bytes).unwrap();
         assert_eq!(used, bytes.len());
         assert_eq!(back, sid);
-        assert_eq!(back.to_string(), "S-1-5-21-3370533924-1225725878-2411089856-1104");
+        assert_eq!(
+            back.to_string(),
+            "S-1-5-21-3370533924-1225725878-2411089856-1104"
+        );
         assert_eq!(sid.rid(), Some(1104));
-        assert_eq!(sid.parent().unwrap().to_string(), "S-1-5-21-3370533924-1225725878-2411089856");
+        assert_eq!(
+            sid.parent().unwrap().to_string(),
+            "S-1-5-21-3370533924-1225725878-2411089856"
+        );
     }
 
     #[test]
@@ -150,7 +181,14 @@ mod tests {
 
     #[test]
     fn rejects_garbage() {
-        for s in ["", "S-1", "S-2-5-11", "X-1-5-11", "S-1-5-x", "S-1-281474976710656-1"] {
+        for s in [
+            "",
+            "S-1",
+            "S-2-5-11",
+            "X-1-5-11",
+            "S-1-5-x",
+            "S-1-281474976710656-1",
+        ] {
             assert!(s.parse::<Sid>().is_err(), "{s}");
         }
         assert!(Sid::decode(&[1, 2, 0, 0, 0, 0, 0, 5, 1, 0]).is_err());

@@ -1,0 +1,68 @@
+//! Markdown for pull requests: a summary table, then each change as a `diff` block.
+
+use std::fmt::Write;
+
+use super::{diff_lines, summary_line, Line, Report};
+use crate::{Action, Plan};
+
+pub fn markdown(plan: &Plan, report: Report) -> String {
+    let title = match report {
+        Report::Plan => "hybridctl plan",
+        Report::Drift => "hybridctl drift",
+    };
+    let mut out = format!("### {title}\n\n{}\n\n", summary_line(plan, report));
+    if plan.resources.is_empty() {
+        return out;
+    }
+    out.push_str("| Resource | Action | Target | Add | Remove |\n|---|---|---|---:|---:|\n");
+    for r in &plan.resources {
+        let s = r.changes.iter().fold((0, 0), |(a, d), c| match c.op {
+            crate::ChangeOp::Add => (a + 1, d),
+            crate::ChangeOp::Remove => (a, d + 1),
+        });
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | `{}` | {} | {} |",
+            r.address,
+            r.action.as_str(),
+            r.target,
+            s.0,
+            s.1
+        );
+    }
+    for r in plan.resources.iter().filter(|r| r.action != Action::NoOp) {
+        let _ = write!(
+            out,
+            "\n<details open><summary><code>{}</code></summary>\n\n```diff\n",
+            r.address
+        );
+        for line in diff_lines(r) {
+            let (mark, e) = match line {
+                Line::Same(e) => (" ", e),
+                Line::Removed(e) => ("-", e),
+                Line::Added(e) => ("+", e),
+                Line::Skipped(_) => {
+                    out.push_str("  ...\n");
+                    continue;
+                }
+            };
+            let _ = writeln!(out, "{mark} {}", e.text);
+            if let Some(code) = &e.code {
+                let _ = writeln!(out, "{mark}     {code}");
+            }
+        }
+        out.push_str("```\n\n</details>\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::fixtures::writeback_plan;
+
+    #[test]
+    fn plan_markdown() {
+        insta::assert_snapshot!(markdown(&writeback_plan(), Report::Plan));
+    }
+}

@@ -1,0 +1,184 @@
+//! Renderers: the plan drawn for people (text, Markdown) or machines (JSON). All three
+//! read only the `Plan`, so a saved plan renders exactly like a fresh one.
+
+mod json;
+mod markdown;
+mod text;
+
+pub use json::json;
+pub use markdown::markdown;
+pub use text::text;
+
+use similar::{capture_diff_slices, Algorithm, DiffOp};
+
+use crate::{Entry, Plan, ResourcePlan};
+
+/// What the plan is being shown as: the same data, worded for the command that made it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Report {
+    Plan,
+    Drift,
+}
+
+/// Output formats the commands offer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Markdown,
+}
+
+/// Renders `plan` in `format`.
+pub fn render(plan: &Plan, report: Report, format: Format, color: bool) -> String {
+    match format {
+        Format::Text => text(plan, report, color),
+        Format::Json => json(plan),
+        Format::Markdown => markdown(plan, report),
+    }
+}
+
+/// A line of a before/after view.
+#[derive(Debug, PartialEq, Eq)]
+enum Line<'a> {
+    Same(&'a Entry),
+    Removed(&'a Entry),
+    Added(&'a Entry),
+    /// Unchanged lines left out between changes.
+    Skipped(usize),
+}
+
+/// The before/after diff of a resource, unchanged lines kept only next to changes.
+fn diff_lines(r: &ResourcePlan) -> Vec<Line<'_>> {
+    const CONTEXT: usize = 1;
+    let ops = capture_diff_slices(Algorithm::Myers, &r.before, &r.after);
+    let mut out = Vec::new();
+    for group in similar::group_diff_ops(ops, CONTEXT) {
+        if let Some(first) = group.first() {
+            let start = first.old_range().start;
+            if start > 0 && out.is_empty() {
+                out.push(Line::Skipped(start));
+            } else if !out.is_empty() {
+                out.push(Line::Skipped(0));
+            }
+        }
+        for op in group {
+            match op {
+                DiffOp::Equal { old_index, len, .. } => {
+                    out.extend(r.before[old_index..old_index + len].iter().map(Line::Same))
+                }
+                DiffOp::Delete {
+                    old_index, old_len, ..
+                } => out.extend(
+                    r.before[old_index..old_index + old_len]
+                        .iter()
+                        .map(Line::Removed),
+                ),
+                DiffOp::Insert {
+                    new_index, new_len, ..
+                } => out.extend(
+                    r.after[new_index..new_index + new_len]
+                        .iter()
+                        .map(Line::Added),
+                ),
+                DiffOp::Replace {
+                    old_index,
+                    old_len,
+                    new_index,
+                    new_len,
+                } => {
+                    out.extend(
+                        r.before[old_index..old_index + old_len]
+                            .iter()
+                            .map(Line::Removed),
+                    );
+                    out.extend(
+                        r.after[new_index..new_index + new_len]
+                            .iter()
+                            .map(Line::Added),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+fn summary_line(plan: &Plan, report: Report) -> String {
+    let s = plan.summary();
+    let entries = format!("{} to add, {} to remove", s.add, s.remove);
+    match (report, plan.has_changes()) {
+        (Report::Plan, false) => format!("No changes: {} resource(s) match the spec.", s.unchanged),
+        (Report::Plan, true) => format!(
+            "Plan: {} resource(s) to update ({entries}), {} unchanged.",
+            s.update, s.unchanged
+        ),
+        (Report::Drift, false) => format!("No drift: {} resource(s) match the spec.", s.unchanged),
+        (Report::Drift, true) => format!(
+            "Drift: {} resource(s) differ from the spec ({entries} to converge), {} match.",
+            s.update, s.unchanged
+        ),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use crate::plan::{Action, Change, ChangeOp, Entry, Plan, ResourcePlan};
+
+    fn e(text: &str, code: &str) -> Entry {
+        Entry {
+            text: text.into(),
+            code: Some(code.into()),
+        }
+    }
+
+    /// A plan like the password-writeback one, with stable values for snapshots.
+    pub fn writeback_plan() -> Plan {
+        let keep = e(
+            "allow Authenticated Users: Read (This object only)",
+            "(A;;LCRPLORC;;;AU)",
+        );
+        let reset = e(
+            "allow LAB\\MSOL_817b9d8947c2: Reset password (Descendant User objects)",
+            "(OA;CIIO;CR;00299570-246d-11d0-a768-00aa006e0529;bf967aba-0de6-11d0-a285-00aa003049e2;S-1-5-21-1-2-3-1104)",
+        );
+        let old = e(
+            "deny LAB\\Helpdesk: Write userAccountControl (Descendant User objects)",
+            "(OD;CIIO;WP;bf967a68-0de6-11d0-a285-00aa003049e2;bf967aba-0de6-11d0-a285-00aa003049e2;S-1-5-21-1-2-3-1105)",
+        );
+        let change = ResourcePlan {
+            address: "ad.acl.writeback-permissions".parse().unwrap(),
+            action: Action::Update,
+            target: "DC=lab,DC=example,DC=test".into(),
+            spec_digest: "sha256:spec".into(),
+            observed: "sha256:seen".into(),
+            before: vec![old.clone(), keep.clone()],
+            after: vec![keep, reset.clone()],
+            changes: vec![
+                Change {
+                    op: ChangeOp::Remove,
+                    entry: old,
+                    payload: serde_json::json!({}),
+                },
+                Change {
+                    op: ChangeOp::Add,
+                    entry: reset,
+                    payload: serde_json::json!({}),
+                },
+            ],
+        };
+        let same = ResourcePlan {
+            address: "ad.acl.staff-helpdesk".parse().unwrap(),
+            action: Action::NoOp,
+            target: "OU=Staff,OU=Corp,DC=lab,DC=example,DC=test".into(),
+            spec_digest: "sha256:spec2".into(),
+            observed: "sha256:seen2".into(),
+            before: vec![],
+            after: vec![],
+            changes: vec![],
+        };
+        Plan::new(
+            vec!["examples/password-writeback.yaml".into()],
+            vec![change, same],
+        )
+    }
+}

@@ -1,0 +1,108 @@
+//! The terminal view: one block per changed resource, before/after as a diff.
+
+use std::fmt::Write;
+
+use super::{diff_lines, summary_line, Line, Report};
+use crate::{Action, Entry, Plan};
+
+const RED: &str = "\x1b[31m";
+const GREEN: &str = "\x1b[32m";
+const YELLOW: &str = "\x1b[33m";
+const BOLD: &str = "\x1b[1m";
+const RESET: &str = "\x1b[0m";
+
+/// Renders `plan` for a terminal; ANSI colour only when `color` is set.
+pub fn text(plan: &Plan, report: Report, color: bool) -> String {
+    let paint = |code: &str, s: &str| {
+        if color {
+            format!("{code}{s}{RESET}")
+        } else {
+            s.to_string()
+        }
+    };
+    let mut out = String::new();
+    for r in plan.resources.iter().filter(|r| r.action != Action::NoOp) {
+        let head = format!("~ {}", r.address);
+        let _ = writeln!(
+            out,
+            "{}  ({}: {})",
+            paint(&format!("{BOLD}{YELLOW}"), &head),
+            r.action.as_str(),
+            r.target
+        );
+        for line in diff_lines(r) {
+            let (mark, entry, code) = match line {
+                Line::Same(e) => (" ", e, ""),
+                Line::Removed(e) => ("-", e, RED),
+                Line::Added(e) => ("+", e, GREEN),
+                Line::Skipped(n) => {
+                    let what = if n > 0 {
+                        format!("    ... {n} unchanged\n")
+                    } else {
+                        "    ...\n".into()
+                    };
+                    out.push_str(&what);
+                    continue;
+                }
+            };
+            push_entry(&mut out, mark, entry, |s| {
+                if code.is_empty() {
+                    s.to_string()
+                } else {
+                    paint(code, s)
+                }
+            });
+        }
+        out.push('\n');
+    }
+    let unchanged: Vec<String> = plan
+        .resources
+        .iter()
+        .filter(|r| r.action == Action::NoOp)
+        .map(|r| r.address.to_string())
+        .collect();
+    if !unchanged.is_empty() {
+        let _ = writeln!(out, "  unchanged: {}", unchanged.join(", "));
+    }
+    let _ = writeln!(out, "{}", paint(BOLD, &summary_line(plan, report)));
+    out
+}
+
+fn push_entry(out: &mut String, mark: &str, e: &Entry, paint: impl Fn(&str) -> String) {
+    let _ = writeln!(out, "  {}", paint(&format!("{mark} {}", e.text)));
+    if let Some(code) = &e.code {
+        let _ = writeln!(out, "  {}", paint(&format!("{mark}     {code}")));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::fixtures::writeback_plan;
+
+    #[test]
+    fn plan_text() {
+        insta::assert_snapshot!(text(&writeback_plan(), Report::Plan, false));
+    }
+
+    #[test]
+    fn drift_text() {
+        insta::assert_snapshot!(text(&writeback_plan(), Report::Drift, false));
+    }
+
+    #[test]
+    fn colour_only_when_asked() {
+        assert!(!text(&writeback_plan(), Report::Plan, false).contains('\x1b'));
+        assert!(text(&writeback_plan(), Report::Plan, true).contains("\x1b[32m+ allow"));
+    }
+
+    #[test]
+    fn empty_plan_says_no_changes() {
+        let mut p = writeback_plan();
+        p.resources.remove(0);
+        insta::assert_snapshot!(text(&p, Report::Plan, false), @r"
+          unchanged: ad.acl.staff-helpdesk
+        No changes: 1 resource(s) match the spec.
+        ");
+    }
+}

@@ -1,0 +1,142 @@
+//! The spec: what the user declares. Serde types that also derive a JSON Schema, so
+//! `hybridctl schema` gives editors what they need to validate specs as users type.
+//!
+//! Secrets never live here: connections name the environment variable that holds them.
+
+use std::path::PathBuf;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::Address;
+
+/// The only spec version this build reads.
+pub const SPEC_VERSION: u32 = 1;
+
+/// A hybridctl spec: connections, and the resources to keep as declared.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    /// Spec format version; must be 1.
+    pub version: u32,
+    #[serde(default)]
+    pub connections: Connections,
+    #[serde(default)]
+    pub resources: Vec<Resource>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Connections {
+    /// Active Directory, over LDAPS or LDAP with StartTLS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ad: Option<AdConnection>,
+}
+
+/// How to reach a domain controller. Every field can be overridden from the environment
+/// (`HYBRIDCTL_AD_URL`, `HYBRIDCTL_AD_USER`, `HYBRIDCTL_AD_PASSWORD`, `HYBRIDCTL_AD_CA_FILE`),
+/// so one spec serves a lab and production.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdConnection {
+    /// `ldaps://host[:port]`, or `ldap://host[:port]` together with `starttls: true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The account to bind as: a UPN (`svc-hybridctl@corp.example.com`) or a DN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// Name of the environment variable holding the password (default `HYBRIDCTL_AD_PASSWORD`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_env: Option<String>,
+    /// PEM file of the CA(s) to trust for the DC's certificate (default: the system's roots).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
+    /// The naming context to work in (default: the rootDSE's defaultNamingContext).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_dn: Option<String>,
+    /// Upgrade an `ldap://` connection with StartTLS before binding.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub starttls: bool,
+    /// Do not verify the DC's certificate. For labs only; warned about on every run.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub insecure_skip_verify: bool,
+}
+
+/// One managed thing. `kind` picks the provider; `name` makes the address `<kind>.<name>`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind")]
+pub enum Resource {
+    /// Access control entries on one Active Directory object.
+    #[serde(rename = "ad.acl")]
+    AdAcl(AdAcl),
+}
+
+impl Resource {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Resource::AdAcl(_) => "ad.acl",
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            Resource::AdAcl(r) => &r.name,
+        }
+    }
+
+    pub fn address(&self) -> Address {
+        Address::new(self.kind(), self.name())
+    }
+}
+
+/// ACEs ensured present (or absent) on one directory object.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdAcl {
+    /// Unique among resources of this kind; letters, digits, `-`, `_` and `.`.
+    pub name: String,
+    /// The object's DN. `{domain}` stands for the domain root: `OU=Staff,{domain}`.
+    pub object: String,
+    /// Own every explicit ACE of the principals named here: others of theirs are removed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub authoritative: bool,
+    pub aces: Vec<AceSpec>,
+}
+
+/// One permission entry, in the words of ADUC's Advanced Security Settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AceSpec {
+    /// `DOMAIN\sam`, a UPN, a SID, or a well-known name such as `Authenticated Users`.
+    pub principal: String,
+    /// Rights to allow, e.g. `Reset password`, `Write pwdLastSet`, `Full control`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow: Vec<String>,
+    /// Rights to deny, in the same words as `allow`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deny: Vec<String>,
+    /// `This object only`, `This object and all descendant objects`, `All descendant objects`,
+    /// or `Descendant <class> objects` (e.g. `Descendant User objects`).
+    pub applies_to: String,
+    #[serde(default, skip_serializing_if = "Ensure::is_present")]
+    pub ensure: Ensure,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Ensure {
+    #[default]
+    Present,
+    Absent,
+}
+
+impl Ensure {
+    pub fn is_present(&self) -> bool {
+        *self == Ensure::Present
+    }
+}
+
+/// The JSON Schema of the spec, for editors and `hybridctl schema`.
+pub fn json_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(Spec)).expect("schema serializes")
+}
