@@ -1,1 +1,22 @@
-fn main() {}
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("HYBRIDCTL_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let mut ctx = hybridctl_cli::Context {
+        args: std::env::args().collect(),
+        env: std::env::vars().collect(),
+        interactive: std::io::stdin().is_terminal(),
+        stdout_is_terminal: std::io::stdout().is_terminal(),
+        stdout: Box::new(std::io::stdout()),
+        stderr: Box::new(std::io::stderr()),
+        stdin: Box::new(std::io::stdin().lock()),
+    };
+    ExitCode::from(hybridctl_cli::run(&mut ctx))
+}

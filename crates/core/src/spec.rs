@@ -48,6 +48,9 @@ pub struct AdConnection {
     /// Name of the environment variable holding the password (default `HYBRIDCTL_AD_PASSWORD`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_env: Option<String>,
+    /// A file holding the password (for secrets mounted as files). Used when no variable is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_file: Option<PathBuf>,
     /// PEM file of the CA(s) to trust for the DC's certificate (default: the system's roots).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca_file: Option<PathBuf>,

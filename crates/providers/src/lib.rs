@@ -2,3 +2,8 @@
 //! difference from the spec and applies it.
 
 pub mod ad;
+pub mod env;
+pub mod secret;
+
+pub use env::Env;
+pub use secret::Secret;

@@ -1,3 +1,306 @@
-//! Active Directory over LDAPS.
+//! Active Directory over LDAPS: the `ad.acl` resource kind.
 
+pub mod acl;
+pub mod connection;
+pub mod directory;
+pub mod rights;
 pub mod security;
+pub mod settings;
+
+use std::collections::{BTreeSet, HashMap};
+
+use async_trait::async_trait;
+use hybridctl_core::spec::{AdAcl, Resource};
+use hybridctl_core::{
+    Action, Address, Change, ChangeOp, Diagnostic, Diagnostics, Provider, ResourcePlan,
+};
+use ldap3::ldap_escape;
+
+use acl::{AcePayload, LiveDacl};
+use connection::{first_bin, ConnectError, Connection, OpError};
+use directory::Directory;
+use security::{control, AccessAce, Acl, SecurityDescriptor};
+use settings::AdSettings;
+
+/// How many DNs go into one DACL-reading search.
+const DN_BATCH: usize = 100;
+
+pub struct AdProvider {
+    settings: AdSettings,
+    session: Option<Session>,
+}
+
+/// The connection and what was learned of the directory, kept for the whole run.
+struct Session {
+    conn: Connection,
+    dir: Directory,
+}
+
+impl AdProvider {
+    pub fn new(settings: AdSettings) -> AdProvider {
+        AdProvider {
+            settings,
+            session: None,
+        }
+    }
+
+    async fn session(&mut self) -> Result<&mut Session, Diagnostic> {
+        if self.session.is_none() {
+            let mut conn = Connection::open(&self.settings)
+                .await
+                .map_err(|e| connect_diagnostic(e, &self.settings))?;
+            let dir = Directory::load(&mut conn, self.settings.base_dn.as_deref())
+                .await
+                .map_err(|e| {
+                    Diagnostic::new(format!(
+                        "reading the domain's schema and rights failed: {e}"
+                    ))
+                })?;
+            self.session = Some(Session { conn, dir });
+        }
+        Ok(self.session.as_mut().expect("just set"))
+    }
+}
+
+#[async_trait]
+impl Provider for AdProvider {
+    fn kinds(&self) -> &'static [&'static str] {
+        &["ad.acl"]
+    }
+
+    async fn plan(&mut self, resources: &[&Resource]) -> Result<Vec<ResourcePlan>, Diagnostics> {
+        let Session { conn, dir } = self.session().await?;
+        let acls: Vec<(Address, &AdAcl)> = resources
+            .iter()
+            .map(|r| match r {
+                Resource::AdAcl(a) => (r.address(), a),
+            })
+            .collect();
+
+        let names: Vec<String> = acls
+            .iter()
+            .flat_map(|(_, a)| a.aces.iter().map(|e| e.principal.clone()))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let principals = dir
+            .resolve_principals(conn, &names)
+            .await
+            .map_err(op_diagnostic)?;
+
+        let mut diags = Diagnostics::default();
+        let mut wanted = Vec::new();
+        for (address, spec) in &acls {
+            match acl::desired(spec, address, dir, &principals) {
+                Ok(d) => wanted.push(Some(d)),
+                Err(e) => {
+                    diags.extend(e);
+                    wanted.push(None);
+                }
+            }
+        }
+        let dns: Vec<String> = acls.iter().map(|(_, a)| dir.expand_dn(&a.object)).collect();
+        let live = read_dacls(conn, dir, &dns).await?;
+        for ((address, spec), dn) in acls.iter().zip(&dns) {
+            if !live.contains_key(&acl::normalize_dn(dn)) {
+                diags.push(
+                    Diagnostic::new(format!("object `{dn}` was not found in the directory"))
+                        .at(address)
+                        .hint(format!(
+                            "check `object: {}`; `{{domain}}` stands for {}",
+                            spec.object, dir.domain_dn
+                        )),
+                );
+            }
+        }
+        diags.into_result(())?;
+
+        let sids: Vec<_> = live
+            .values()
+            .flat_map(|(_, l)| {
+                l.explicit()
+                    .filter_map(|a| a.as_access().map(|a| a.sid.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .chain(principals.values().filter_map(|r| r.as_ref().ok().cloned()))
+            .collect();
+        dir.describe_sids(conn, &sids)
+            .await
+            .map_err(op_diagnostic)?;
+
+        let mut plans = Vec::new();
+        for (((address, spec), dn), desired) in acls.iter().zip(&dns).zip(wanted) {
+            let (dn_read, live) = &live[&acl::normalize_dn(dn)];
+            let desired = desired.expect("errors returned above");
+            let (removes, adds) = acl::diff(&desired, spec.authoritative, live);
+            let after = acl::rebuild(&live.aces, &removes, &adds);
+            let entries = |aces: &mut dyn Iterator<Item = &security::Ace>| {
+                aces.map(|a| acl::entry(a, dir)).collect::<Vec<_>>()
+            };
+            let mut changes = Vec::new();
+            for (op, list) in [(ChangeOp::Remove, &removes), (ChangeOp::Add, &adds)] {
+                for a in list {
+                    changes.push(Change {
+                        op,
+                        entry: acl::entry(&security::Ace::Access(a.clone()), dir),
+                        payload: serde_json::to_value(AcePayload::from(a))
+                            .expect("payload serializes"),
+                    });
+                }
+            }
+            plans.push(ResourcePlan {
+                address: address.clone(),
+                action: if changes.is_empty() {
+                    Action::NoOp
+                } else {
+                    Action::Update
+                },
+                target: dn_read.clone(),
+                spec_digest: String::new(),
+                observed: live.fingerprint(),
+                before: entries(&mut live.explicit()),
+                after: entries(&mut after.iter().filter(|a| !a.is_inherited())),
+                changes,
+            });
+        }
+        Ok(plans)
+    }
+
+    async fn apply(&mut self, planned: &ResourcePlan) -> Result<(), Diagnostic> {
+        let Session { conn, dir } = self.session().await?;
+        let dn = planned.target.clone();
+        // Re-read right before writing: never overwrite a change made since the plan.
+        let live = read_dacls(conn, dir, std::slice::from_ref(&dn))
+            .await
+            .map_err(|mut d| d.0.remove(0))?;
+        let Some((_, live)) = live.get(&acl::normalize_dn(&dn)) else {
+            return Err(Diagnostic::new(format!("object `{dn}` no longer exists"))
+                .hint("run `hybridctl plan` again"));
+        };
+        if live.fingerprint() != planned.observed {
+            return Err(Diagnostic::new(format!(
+                "saved plan is stale: the ACL of `{dn}` changed since the plan was made; nothing was written to it"
+            ))
+            .hint("run `hybridctl plan` again and review the new plan"));
+        }
+        let mut removes = Vec::new();
+        let mut adds = Vec::new();
+        for c in &planned.changes {
+            let ace = serde_json::from_value::<AcePayload>(c.payload.clone())
+                .map_err(|e| e.to_string())
+                .and_then(|p| AccessAce::try_from(&p))
+                .map_err(|e| {
+                    Diagnostic::new(format!("the plan holds an ACE hybridctl cannot read: {e}"))
+                })?;
+            match c.op {
+                ChangeOp::Add => adds.push(ace),
+                ChangeOp::Remove => removes.push(ace),
+            }
+        }
+        let aces = acl::rebuild(&live.aces, &removes, &adds);
+        let sd = SecurityDescriptor::with_dacl(
+            live.control & (control::DACL_PROTECTED | control::DACL_AUTO_INHERITED),
+            Acl::new(aces),
+        );
+        let bytes = sd
+            .encode()
+            .map_err(|e| Diagnostic::new(format!("cannot encode the new DACL of `{dn}`: {e}")))?;
+        tracing::info!(dn = %dn, removes = removes.len(), adds = adds.len(), "writing DACL");
+        conn.write_dacl(&dn, bytes).await.map_err(op_diagnostic)?;
+        Ok(())
+    }
+}
+
+/// Reads the DACLs of `dns`, batched; keyed by normalized DN, with the DN as the server spells it.
+async fn read_dacls(
+    conn: &mut Connection,
+    dir: &Directory,
+    dns: &[String],
+) -> Result<HashMap<String, (String, LiveDacl)>, Diagnostics> {
+    let domain = acl::normalize_dn(&dir.domain_dn);
+    let (inside, outside): (Vec<&String>, Vec<&String>) = dns
+        .iter()
+        .partition(|dn| acl::normalize_dn(dn).ends_with(&domain));
+    let mut entries = Vec::new();
+    for chunk in inside.chunks(DN_BATCH) {
+        let filter: String = chunk
+            .iter()
+            .map(|dn| format!("(distinguishedName={})", ldap_escape(dn.as_str())))
+            .collect();
+        entries.extend(
+            conn.read_dacls(&dir.domain_dn, &format!("(|{filter})"))
+                .await
+                .map_err(op_diagnostic)?,
+        );
+    }
+    for dn in outside {
+        // Outside the domain partition (e.g. configuration): read it directly.
+        match conn.read_dacl_of(dn).await {
+            Ok(e) => entries.extend(e),
+            Err(e) => {
+                tracing::debug!(dn = %dn, error = %e, "object outside the domain not readable")
+            }
+        }
+    }
+    let mut out = HashMap::new();
+    for e in entries {
+        let Some(bytes) = first_bin(&e, "nTSecurityDescriptor") else {
+            return Err(Diagnostic::new(format!(
+                "the DC returned no security descriptor for `{}`",
+                e.dn
+            ))
+            .hint("hybridctl's account needs Read permissions on the objects it manages")
+            .into());
+        };
+        let sd = SecurityDescriptor::decode(&bytes).map_err(|err| {
+            Diagnostic::new(format!(
+                "cannot read the security descriptor of `{}`: {err}",
+                e.dn
+            ))
+        })?;
+        let aces = sd.dacl.map(|d| d.aces).unwrap_or_default();
+        out.insert(
+            acl::normalize_dn(&e.dn),
+            (
+                e.dn.clone(),
+                LiveDacl {
+                    control: sd.control,
+                    aces,
+                },
+            ),
+        );
+    }
+    Ok(out)
+}
+
+fn op_diagnostic(e: OpError) -> Diagnostic {
+    let hint = match &e {
+        OpError::WriteDacl { .. }
+            if e.to_string().contains("insufficientAccessRights")
+                || e.to_string().contains("rc=50") =>
+        {
+            "hybridctl's account needs Modify permissions on this object (see README: permissions)"
+        }
+        _ => "check the DC's log; run again with HYBRIDCTL_LOG=debug for each LDAP operation",
+    };
+    Diagnostic::new(e.to_string()).hint(hint)
+}
+
+fn connect_diagnostic(e: ConnectError, s: &AdSettings) -> Diagnostic {
+    let text = e.to_string();
+    let hint = match &e {
+        ConnectError::CaFile { .. } => "point ca_file / HYBRIDCTL_AD_CA_FILE at a PEM file of the CA that issued the DC's certificate".to_string(),
+        ConnectError::Bind { .. } => format!(
+            "check the user ({}) and the password in {} or the variable named by password_env",
+            s.user,
+            settings::ENV_PASSWORD
+        ),
+        _ if text.contains("UnknownIssuer") || text.contains("certificate") => format!(
+            "the DC's certificate is not trusted: set ca_file / {} to the CA that issued it (for a lab only, {}=1 skips the check)",
+            settings::ENV_CA_FILE,
+            settings::ENV_INSECURE
+        ),
+        _ => format!("check that {} is right and the DC is reachable (`scripts/lab up` starts the lab DC)", s.url),
+    };
+    Diagnostic::new(text).hint(hint)
+}

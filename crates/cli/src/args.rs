@@ -1,0 +1,108 @@
+//! What the user can type: clap derive, nothing else.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use hybridctl_core::render::Format;
+use hybridctl_core::Address;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "hybridctl",
+    version,
+    about = "Hybrid identity configuration as code: Active Directory permissions, planned and applied from a YAML spec.",
+    after_help = "Exit codes: 0 success (no changes), 1 error, 2 changes or drift (plan with --detailed-exitcode, drift)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a spec offline: syntax, keys, names of resources.
+    Validate(SpecArg),
+    /// Read live state and show what apply would change.
+    Plan(PlanArgs),
+    /// Plan (or take a saved plan), confirm, apply, and verify.
+    Apply(ApplyArgs),
+    /// Exit 0 when live state matches the spec, 2 when it drifted (and say how). Never writes.
+    Drift(DriftArgs),
+    /// Render a saved plan.
+    Show(ShowArgs),
+    /// Print the JSON Schema of the spec, for editors.
+    Schema,
+}
+
+#[derive(Debug, Args)]
+pub struct SpecArg {
+    /// Spec file, or a folder of YAML files forming one spec.
+    #[arg(short = 'f', long = "file", value_name = "SPEC")]
+    pub spec: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    Text,
+    Json,
+    Markdown,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Text => Format::Text,
+            FormatArg::Json => Format::Json,
+            FormatArg::Markdown => Format::Markdown,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub spec: SpecArg,
+    /// Save the plan (JSON) for `hybridctl apply PLAN` or `hybridctl show PLAN`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: FormatArg,
+    /// Exit 2 when there are changes, 0 when there are none, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Plan only this resource (repeatable), e.g. ad.acl.writeback-permissions.
+    #[arg(long, value_name = "ADDR")]
+    pub target: Vec<Address>,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// A plan saved with `plan --out`; applied as reviewed, refused if stale.
+    #[arg(value_name = "PLAN", conflicts_with = "target")]
+    pub plan: Option<PathBuf>,
+    /// Spec file or folder (for a saved plan: default, the files recorded in it).
+    #[arg(short = 'f', long = "file", value_name = "SPEC")]
+    pub spec: Option<PathBuf>,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub auto_approve: bool,
+    #[arg(long, value_name = "ADDR")]
+    pub target: Vec<Address>,
+}
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    #[command(flatten)]
+    pub spec: SpecArg,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: FormatArg,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A plan saved with `plan --out`.
+    #[arg(value_name = "PLAN")]
+    pub plan: PathBuf,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: FormatArg,
+}

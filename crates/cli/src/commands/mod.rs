@@ -1,0 +1,58 @@
+//! One function per command; shared steps (load, connect) here.
+
+mod apply;
+mod drift;
+mod plan;
+mod schema;
+mod show;
+mod validate;
+
+use std::path::Path;
+
+use anyhow::{Context as _, Result};
+use hybridctl_core::load::{self, LoadedSpec};
+use hybridctl_core::{Diagnostics, Plan, Provider};
+use hybridctl_providers::ad::{settings::AdSettings, AdProvider};
+
+use crate::args::Command;
+use crate::Context;
+
+pub async fn dispatch(command: Command, ctx: &mut Context) -> Result<u8> {
+    match command {
+        Command::Validate(a) => validate::run(a, ctx),
+        Command::Plan(a) => plan::run(a, ctx).await,
+        Command::Apply(a) => apply::run(a, ctx).await,
+        Command::Drift(a) => drift::run(a, ctx).await,
+        Command::Show(a) => show::run(a, ctx),
+        Command::Schema => schema::run(ctx),
+    }
+}
+
+fn load_spec(path: &Path) -> Result<LoadedSpec, Diagnostics> {
+    load::load(path)
+}
+
+/// The providers `spec` needs, connected lazily on first use.
+fn providers(spec: &LoadedSpec, ctx: &mut Context) -> Result<Vec<Box<dyn Provider>>, Diagnostics> {
+    let mut out: Vec<Box<dyn Provider>> = Vec::new();
+    if spec
+        .spec
+        .resources
+        .iter()
+        .any(|r| r.kind().starts_with("ad."))
+    {
+        let settings = AdSettings::resolve(spec.spec.connections.ad.as_ref(), &ctx.env)?;
+        if settings.insecure_skip_verify {
+            ctx.err("warning: TLS certificate verification is OFF for Active Directory (insecure_skip_verify); use this only against a lab\n");
+        }
+        out.push(Box::new(AdProvider::new(settings)));
+    }
+    Ok(out)
+}
+
+fn read_plan(path: &Path) -> Result<Plan> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read plan {}", path.display()))?;
+    serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a hybridctl plan", path.display()))
+}

@@ -1,0 +1,277 @@
+//! One TLS-protected LDAP connection per run: bind, paged searches, DACL reads and writes.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ldap3::controls::RawControl;
+use ldap3::{
+    adapters::PagedResults, Ldap, LdapConnAsync, LdapConnSettings, LdapError, Mod, Scope,
+    SearchEntry,
+};
+use rustls::pki_types::{pem::PemObject, CertificateDer};
+
+use super::settings::{AdSettings, Transport};
+
+/// Never ask a DC for more than this per page: AD caps unpaged results at 1000.
+pub const PAGE_SIZE: i32 = 500;
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const OP_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// LDAP_SERVER_SD_FLAGS_OID with DACL_SECURITY_INFORMATION: read and write the DACL
+/// only, so owner, group and SACL are never touched (and need no extra privilege).
+fn sd_flags_dacl() -> RawControl {
+    // BER: SEQUENCE { INTEGER 4 }
+    RawControl {
+        ctype: "1.2.840.113556.1.4.801".into(),
+        crit: true,
+        val: Some(vec![0x30, 0x03, 0x02, 0x01, 0x04]),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("cannot read the CA file {path}: {detail}")]
+    CaFile { path: String, detail: String },
+    #[error("cannot connect to {url}: {source}")]
+    Connect { url: String, source: LdapError },
+    #[error("the DC rejected the credentials of {user} ({detail})")]
+    Bind { user: String, detail: String },
+    #[error("cannot read the rootDSE of {url}: {source}")]
+    RootDse { url: String, source: LdapError },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpError {
+    #[error("search under {base} failed: {source}")]
+    Search { base: String, source: LdapError },
+    #[error("writing the DACL of {dn} failed: {source}")]
+    WriteDacl { dn: String, source: LdapError },
+}
+
+/// Naming contexts from the rootDSE.
+#[derive(Clone, Debug)]
+pub struct RootDse {
+    pub default_nc: String,
+    pub config_nc: String,
+    pub schema_nc: String,
+}
+
+pub struct Connection {
+    ldap: Ldap,
+    pub root: RootDse,
+}
+
+impl Connection {
+    pub async fn open(s: &AdSettings) -> Result<Connection, ConnectError> {
+        let mut settings = LdapConnSettings::new().set_conn_timeout(CONNECT_TIMEOUT);
+        if s.transport == Transport::StartTls {
+            settings = settings.set_starttls(true);
+        }
+        if s.insecure_skip_verify {
+            settings = settings.set_no_tls_verify(true);
+        } else if let Some(ca) = &s.ca_file {
+            settings = settings.set_config(Arc::new(tls_config(ca)?));
+        }
+        let (conn, mut ldap) = LdapConnAsync::with_settings(settings, &s.url)
+            .await
+            .map_err(|source| ConnectError::Connect {
+                url: s.url.clone(),
+                source,
+            })?;
+        ldap3::drive!(conn);
+        ldap.with_timeout(OP_TIMEOUT);
+        let bind = ldap.simple_bind(&s.user, s.password.expose()).await;
+        match bind.and_then(|r| r.success()) {
+            Ok(_) => {}
+            Err(LdapError::LdapResult { result }) => {
+                return Err(ConnectError::Bind {
+                    user: s.user.clone(),
+                    detail: format!(
+                        "LDAP result {}: {}",
+                        result.rc,
+                        result.text.trim_end_matches('\0').trim()
+                    ),
+                })
+            }
+            Err(source) => {
+                return Err(ConnectError::Connect {
+                    url: s.url.clone(),
+                    source,
+                })
+            }
+        }
+        let root = read_root_dse(&mut ldap)
+            .await
+            .map_err(|source| ConnectError::RootDse {
+                url: s.url.clone(),
+                source,
+            })?;
+        tracing::debug!(url = %s.url, user = %s.user, default_nc = %root.default_nc, "bound to AD");
+        Ok(Connection { ldap, root })
+    }
+
+    /// A paged subtree (or other scope) search; returns every entry.
+    pub async fn search(
+        &mut self,
+        base: &str,
+        scope: Scope,
+        filter: &str,
+        attrs: &[&str],
+    ) -> Result<Vec<SearchEntry>, OpError> {
+        self.search_with(base, scope, filter, attrs, vec![]).await
+    }
+
+    async fn search_with(
+        &mut self,
+        base: &str,
+        scope: Scope,
+        filter: &str,
+        attrs: &[&str],
+        controls: Vec<RawControl>,
+    ) -> Result<Vec<SearchEntry>, OpError> {
+        let err = |source| OpError::Search {
+            base: base.to_string(),
+            source,
+        };
+        let attrs: Vec<String> = attrs.iter().map(|a| a.to_string()).collect();
+        let mut stream = self
+            .ldap
+            .with_controls(controls)
+            .streaming_search_with(PagedResults::new(PAGE_SIZE), base, scope, filter, attrs)
+            .await
+            .map_err(err)?;
+        let mut out = Vec::new();
+        while let Some(entry) = stream.next().await.map_err(err)? {
+            // Continuation references point at other partitions; we never chase them.
+            if entry.is_ref() || entry.is_intermediate() {
+                continue;
+            }
+            out.push(SearchEntry::construct(entry));
+        }
+        stream.finish().await.success().map_err(err)?;
+        tracing::debug!(
+            base,
+            filter_len = filter.len(),
+            entries = out.len(),
+            "search"
+        );
+        Ok(out)
+    }
+
+    /// The DACL-only security descriptors of entries matching `filter` under `base`.
+    pub async fn read_dacls(
+        &mut self,
+        base: &str,
+        filter: &str,
+    ) -> Result<Vec<SearchEntry>, OpError> {
+        self.search_with(
+            base,
+            Scope::Subtree,
+            filter,
+            &["nTSecurityDescriptor"],
+            vec![sd_flags_dacl()],
+        )
+        .await
+    }
+
+    /// The DACL-only security descriptor of the one object `dn`.
+    pub async fn read_dacl_of(&mut self, dn: &str) -> Result<Vec<SearchEntry>, OpError> {
+        self.search_with(
+            dn,
+            Scope::Base,
+            "(objectClass=*)",
+            &["nTSecurityDescriptor"],
+            vec![sd_flags_dacl()],
+        )
+        .await
+    }
+
+    /// Replaces the DACL of `dn` (and only the DACL) with the one in `descriptor`.
+    pub async fn write_dacl(&mut self, dn: &str, descriptor: Vec<u8>) -> Result<(), OpError> {
+        let m = Mod::Replace(
+            b"nTSecurityDescriptor".to_vec(),
+            HashSet::from([descriptor]),
+        );
+        self.ldap
+            .with_controls(vec![sd_flags_dacl()])
+            .modify(dn, vec![m])
+            .await
+            .and_then(|r| r.success())
+            .map_err(|source| OpError::WriteDacl {
+                dn: dn.to_string(),
+                source,
+            })?;
+        Ok(())
+    }
+}
+
+fn tls_config(ca: &std::path::Path) -> Result<rustls::ClientConfig, ConnectError> {
+    let fail = |detail: String| ConnectError::CaFile {
+        path: ca.display().to_string(),
+        detail,
+    };
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(ca)
+        .map_err(|e| fail(e.to_string()))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| fail(e.to_string()))?;
+    if certs.is_empty() {
+        return Err(fail("it holds no PEM certificates".into()));
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    for c in certs {
+        roots.add(c).map_err(|e| fail(e.to_string()))?;
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| fail(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
+}
+
+async fn read_root_dse(ldap: &mut Ldap) -> Result<RootDse, LdapError> {
+    let (entries, _) = ldap
+        .search(
+            "",
+            Scope::Base,
+            "(objectClass=*)",
+            vec![
+                "defaultNamingContext",
+                "configurationNamingContext",
+                "schemaNamingContext",
+            ],
+        )
+        .await?
+        .success()?;
+    let e = entries.into_iter().next().map(SearchEntry::construct);
+    let get = |name: &str| e.as_ref().and_then(|e| first(e, name)).unwrap_or_default();
+    Ok(RootDse {
+        default_nc: get("defaultNamingContext"),
+        config_nc: get("configurationNamingContext"),
+        schema_nc: get("schemaNamingContext"),
+    })
+}
+
+/// First string value of an attribute, whatever case the server returned its name in.
+pub fn first(e: &SearchEntry, name: &str) -> Option<String> {
+    e.attrs
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .and_then(|(_, v)| v.first().cloned())
+}
+
+/// First value of a binary attribute. ldap3 files values that happen to be valid UTF-8
+/// under `attrs`, so both maps are looked in.
+pub fn first_bin(e: &SearchEntry, name: &str) -> Option<Vec<u8>> {
+    e.bin_attrs
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .and_then(|(_, v)| v.first().cloned())
+        .or_else(|| first(e, name).map(String::into_bytes))
+}
+
+/// Escapes raw bytes for an LDAP filter value (`\xx` each).
+pub fn escape_bytes(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("\\{b:02x}")).collect()
+}
