@@ -100,6 +100,17 @@ impl Provider for AdProvider {
             }
         }
         let dns: Vec<String> = acls.iter().map(|(_, a)| dir.expand_dn(&a.object)).collect();
+        // One object, one resource: two would each plan against the ACL the other changes.
+        let mut owner: HashMap<String, &Address> = HashMap::new();
+        for ((address, _), dn) in acls.iter().zip(&dns) {
+            if let Some(first) = owner.insert(acl::normalize_dn(dn), address) {
+                diags.push(
+                    Diagnostic::new(format!("`{dn}` is also managed by {first}"))
+                        .at(address)
+                        .hint("put all ACEs of one object in one ad.acl resource"),
+                );
+            }
+        }
         let live = read_dacls(conn, dir, &dns).await?;
         for ((address, spec), dn) in acls.iter().zip(&dns) {
             if !live.contains_key(&acl::normalize_dn(dn)) {

@@ -1,0 +1,309 @@
+//! plan / apply / second plan / drift / stale plans, checked with samba-tool.
+
+use crate::harness::{aces, acl_spec, lab, norm, Specs};
+
+const RESET_PASSWORD: &str = "00299570-246d-11d0-a768-00aa006e0529";
+const PWD_LAST_SET: &str = "bf967a0a-0de6-11d0-a285-00aa003049e2";
+const LOCKOUT_TIME: &str = "28630ebf-41d5-11d1-a9c1-0000f80367c1";
+const UNEXPIRE_PASSWORD: &str = "ccc2dc7d-a6ad-4a7a-8846-c04e3cc53501";
+const USER_CLASS: &str = "bf967aba-0de6-11d0-a285-00aa003049e2";
+const DESCRIPTION: &str = "bf967950-0de6-11d0-a285-00aa003049e2";
+const USER_ACCOUNT_CONTROL: &str = "bf967a68-0de6-11d0-a285-00aa003049e2";
+
+#[test]
+fn password_writeback_permissions_end_to_end() {
+    let lab = lab();
+    let (sam, sid) = lab.connector();
+    let p = format!("{}\\{sam}", lab.netbios);
+    let specs = Specs::new();
+    let spec = specs.write(
+        "writeback.yaml",
+        &acl_spec(
+            "writeback",
+            "{domain}",
+            &format!(
+                "      - {{principal: '{p}', allow: [Reset password], applies_to: Descendant User objects}}\n\
+                 \x20     - {{principal: '{p}', allow: [Write pwdLastSet, Write lockoutTime], applies_to: Descendant User objects}}\n\
+                 \x20     - {{principal: '{p}', allow: [Unexpire Password], applies_to: This object and all descendant objects}}\n"
+            ),
+        ),
+    );
+    let spec = spec.to_str().unwrap();
+    let expected = [
+        format!("(OA;CIIO;CR;{RESET_PASSWORD};{USER_CLASS};{sid})"),
+        format!("(OA;CIIO;WP;{PWD_LAST_SET};{USER_CLASS};{sid})"),
+        format!("(OA;CIIO;WP;{LOCKOUT_TIME};{USER_CLASS};{sid})"),
+        format!("(OA;CI;CR;{UNEXPIRE_PASSWORD};;{sid})"),
+    ];
+
+    let plan = lab.hybridctl(&["plan", "-f", spec, "--detailed-exitcode"]);
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    for e in &expected {
+        assert!(
+            plan.stdout.contains(&format!("+     {e}")),
+            "plan lacks {e}:\n{}",
+            plan.stdout
+        );
+    }
+    for words in [
+        "Reset Password (Descendant User objects)",
+        "Write pwdLastSet (Descendant User objects)",
+        "Write lockoutTime (Descendant User objects)",
+        "Unexpire Password (This object and all descendant objects)",
+    ] {
+        assert!(
+            plan.stdout.contains(&format!("+ allow {p}: {words}")),
+            "plan lacks {words}:\n{}",
+            plan.stdout
+        );
+    }
+
+    let apply = lab.hybridctl(&["apply", "-f", spec, "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.all());
+    assert!(
+        apply
+            .stdout
+            .contains("ad.acl.writeback: applied and verified"),
+        "{}",
+        apply.stdout
+    );
+
+    // An independent reader sees each ACE exactly once.
+    let sd = lab.sddl(&lab.domain_dn);
+    for e in &expected {
+        assert_eq!(sd.matches(e.as_str()).count(), 1, "{e} not once in {sd}");
+    }
+
+    let again = lab.hybridctl(&["plan", "-f", spec, "--detailed-exitcode"]);
+    assert_eq!(again.code, 0, "{}", again.all());
+    assert!(again.stdout.contains("No changes"), "{}", again.stdout);
+    let second_apply = lab.hybridctl(&["apply", "-f", spec, "--auto-approve"]);
+    assert_eq!(second_apply.code, 0);
+    assert!(
+        second_apply.stdout.contains("Nothing to apply"),
+        "{}",
+        second_apply.stdout
+    );
+    assert_eq!(
+        lab.explicit_aces(&lab.domain_dn),
+        aces(&sd),
+        "a second apply changed the ACL"
+    );
+
+    // Drift made out of band with Samba's own tools is found and named.
+    lab.remove_ace(&lab.domain_dn, &expected[0]);
+    let drift = lab.hybridctl(&["drift", "-f", spec]);
+    assert_eq!(drift.code, 2, "{}", drift.all());
+    assert!(
+        drift.stdout.contains(&format!(
+            "+ allow {p}: Reset Password (Descendant User objects)"
+        )),
+        "{}",
+        drift.stdout
+    );
+    assert!(
+        drift.stdout.contains("Drift: 1 resource(s) differ"),
+        "{}",
+        drift.stdout
+    );
+
+    // A saved plan is refused once the ACL moved, and nothing is written.
+    let saved = specs.path("plan.json");
+    let saved = saved.to_str().unwrap();
+    assert_eq!(lab.hybridctl(&["plan", "-f", spec, "--out", saved]).code, 0);
+    lab.add_ace(&lab.domain_dn, &format!("(A;;RC;;;{sid})"));
+    let before = lab.explicit_aces(&lab.domain_dn);
+    let stale = lab.hybridctl(&["apply", saved]);
+    assert_eq!(stale.code, 1, "{}", stale.all());
+    assert!(
+        stale
+            .stderr
+            .contains("ad.acl.writeback: saved plan is stale"),
+        "{}",
+        stale.stderr
+    );
+    assert_eq!(
+        lab.explicit_aces(&lab.domain_dn),
+        before,
+        "a stale plan wrote to the directory"
+    );
+
+    // A fresh apply converges again.
+    assert_eq!(
+        lab.hybridctl(&["apply", "-f", spec, "--auto-approve"]).code,
+        0
+    );
+    assert_eq!(lab.hybridctl(&["drift", "-f", spec]).code, 0);
+}
+
+#[test]
+fn a_saved_plan_applies_as_shown_and_is_refused_when_the_spec_changed() {
+    let lab = lab();
+    let ou = lab.scratch_ou("saved");
+    let (sam, sid) = lab.user("saved");
+    let specs = Specs::new();
+    let entry = |rights: &str| {
+        format!(
+            "      - {{principal: '{}\\{sam}', allow: [{rights}], applies_to: This object only}}\n",
+            lab.netbios
+        )
+    };
+    let spec = specs.write(
+        "s.yaml",
+        &acl_spec("saved", &ou, &entry("Write description")),
+    );
+    let spec = spec.to_str().unwrap();
+    let saved = specs.path("plan.json");
+    let saved = saved.to_str().unwrap();
+
+    let plan = lab.hybridctl(&["plan", "-f", spec, "--out", saved, "--format", "markdown"]);
+    assert_eq!(plan.code, 0, "{}", plan.all());
+    // A saved plan renders exactly like the fresh one did.
+    let shown = lab.hybridctl(&["show", saved, "--format", "markdown"]);
+    assert_eq!(shown.stdout, plan.stdout);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(saved).unwrap()).unwrap();
+    assert_eq!(json["format_version"], 1);
+    assert_eq!(json["resources"][0]["changes"][0]["op"], "add");
+
+    // The spec changes after the plan was made: the plan is refused, naming the resource.
+    std::fs::write(
+        spec,
+        acl_spec("saved", &ou, &entry("Write description, Read description")),
+    )
+    .unwrap();
+    let before = lab.explicit_aces(&ou);
+    let stale = lab.hybridctl(&["apply", saved]);
+    assert_eq!(stale.code, 1, "{}", stale.all());
+    assert!(
+        stale
+            .stderr
+            .contains("ad.acl.saved: saved plan is stale: the resource changed in the spec"),
+        "{}",
+        stale.stderr
+    );
+    assert_eq!(lab.explicit_aces(&ou), before);
+
+    // Back to the spec the plan was made from: it applies.
+    std::fs::write(spec, acl_spec("saved", &ou, &entry("Write description"))).unwrap();
+    let ok = lab.hybridctl(&["apply", saved]);
+    assert_eq!(ok.code, 0, "{}", ok.all());
+    assert!(aces(&lab.sddl(&ou)).contains(&norm(&format!("(OA;;WP;{DESCRIPTION};;{sid})"))));
+}
+
+#[test]
+fn authoritative_owns_the_named_principals_and_absent_removes() {
+    let lab = lab();
+    let ou = lab.scratch_ou("auth");
+    let (owned, owned_sid) = lab.user("owned");
+    let (other, other_sid) = lab.user("other");
+    let (_, bystander_sid) = lab.user("bystander");
+    let stray = format!("(A;;RP;;;{owned_sid})");
+    let other_stray = format!("(A;;RP;;;{other_sid})");
+    let unwanted_deny = format!("(OD;CIIO;WP;{USER_ACCOUNT_CONTROL};{USER_CLASS};{other_sid})");
+    let bystander = format!("(A;;RP;;;{bystander_sid})");
+    for ace in [&stray, &other_stray, &unwanted_deny, &bystander] {
+        lab.add_ace(&ou, ace);
+    }
+    let n = &lab.netbios;
+    let specs = Specs::new();
+    let spec = specs.write(
+        "auth.yaml",
+        &format!(
+            "version: 1\nresources:\n  - kind: ad.acl\n    name: auth\n    object: \"{ou}\"\n    authoritative: true\n    aces:\n\
+             \x20     - {{principal: '{n}\\{owned}', allow: [Write description, Read], applies_to: This object only}}\n\
+             \x20     - {{principal: '{n}\\{other}', deny: [Write userAccountControl], applies_to: Descendant User objects, ensure: absent}}\n\
+             \x20     - {{principal: Authenticated Users, allow: [List contents], applies_to: All descendant objects}}\n"
+        ),
+    );
+    let spec = spec.to_str().unwrap();
+    let plan = lab.hybridctl(&["plan", "-f", spec]);
+    assert_eq!(plan.code, 0, "{}", plan.all());
+    for line in [
+        format!("- allow {n}\\{owned}: Read all properties (This object only)"),
+        format!("- allow {n}\\{other}: Read all properties (This object only)"),
+        format!("- deny {n}\\{other}: Write userAccountControl (Descendant User objects)"),
+        format!("+ allow {n}\\{owned}: Read (This object only)"),
+        format!("+ allow {n}\\{owned}: Write description (This object only)"),
+        "+ allow Authenticated Users: List contents (All descendant objects)".to_string(),
+        // Authenticated Users is named, so the spec owns its explicit ACEs too: the OU's
+        // default read grant goes. The README warns about exactly this.
+        "- allow Authenticated Users: Read (This object only)".to_string(),
+    ] {
+        assert!(
+            plan.stdout.contains(&line),
+            "plan lacks `{line}`:\n{}",
+            plan.stdout
+        );
+    }
+    assert!(
+        plan.stdout.contains("(3 to add, 4 to remove)"),
+        "{}",
+        plan.stdout
+    );
+
+    assert_eq!(
+        lab.hybridctl(&["apply", "-f", spec, "--auto-approve"]).code,
+        0
+    );
+    let now = aces(&lab.sddl(&ou));
+    for present in [
+        format!("(OA;;WP;{DESCRIPTION};;{owned_sid})"),
+        format!("(A;;LCRPLORC;;;{owned_sid})"),
+        "(A;CIIO;LC;;;AU)".to_string(),
+        bystander,
+    ] {
+        assert!(
+            now.contains(&norm(&present)),
+            "{present} missing from {now:?}"
+        );
+    }
+    for gone in [
+        stray,
+        other_stray,
+        unwanted_deny,
+        "(A;;RPLCLORC;;;AU)".to_string(),
+    ] {
+        assert!(
+            !now.contains(&norm(&gone)),
+            "{gone} should have been removed: {now:?}"
+        );
+    }
+    assert_eq!(
+        lab.hybridctl(&["plan", "-f", spec, "--detailed-exitcode"])
+            .code,
+        0
+    );
+}
+
+#[test]
+fn explicit_aces_stay_in_canonical_order() {
+    let lab = lab();
+    let ou = lab.scratch_ou("order");
+    let (user, sid) = lab.user("order");
+    let specs = Specs::new();
+    let n = &lab.netbios;
+    let spec = specs.write(
+        "o.yaml",
+        &acl_spec(
+            "order",
+            &ou,
+            &format!(
+                "      - {{principal: '{n}\\{user}', allow: [Read all properties], applies_to: This object only}}\n\
+                 \x20     - {{principal: '{n}\\{user}', deny: [Delete], applies_to: This object only}}\n"
+            ),
+        ),
+    );
+    assert_eq!(
+        lab.hybridctl(&["apply", "-f", spec.to_str().unwrap(), "--auto-approve"])
+            .code,
+        0
+    );
+    let sd = lab.sddl(&ou);
+    let deny = sd.find(&format!("(D;;SD;;;{sid})")).expect("deny written");
+    let first_allow = sd.find("(A;").expect("allows present");
+    assert!(
+        deny < first_allow,
+        "explicit deny must come before explicit allows: {sd}"
+    );
+}

@@ -1,0 +1,305 @@
+//! What every end-to-end test needs: the lab's settings, the CLI run in-process with
+//! its own environment, and independent tools (samba-tool, ldbmodify, ldapsearch) to
+//! make drift and to check results.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+pub struct Lab {
+    pub env: BTreeMap<String, String>,
+    pub domain_dn: String,
+    pub netbios: String,
+    password: String,
+    smb_conf: String,
+}
+
+/// The lab started by `scripts/lab up` (scripts/test starts it for the suite).
+pub fn lab() -> &'static Lab {
+    static LAB: OnceLock<Lab> = OnceLock::new();
+    LAB.get_or_init(|| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(".lab/env");
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+            panic!("{} is missing: these tests need the lab DC. Run `scripts/test`, or `scripts/lab up` first.", path.display())
+        });
+        let env: BTreeMap<String, String> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("export "))
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.trim_matches('\'').to_string()))
+            .collect();
+        let get = |k: &str| env.get(k).cloned().unwrap_or_else(|| panic!("{k} missing from .lab/env"));
+        Lab {
+            domain_dn: get("HYBRIDCTL_LAB_DOMAIN_DN"),
+            netbios: get("HYBRIDCTL_LAB_NETBIOS"),
+            password: get("HYBRIDCTL_AD_PASSWORD"),
+            smb_conf: get("HYBRIDCTL_LAB_SMB_CONF"),
+            env,
+        }
+    })
+}
+
+/// What one CLI run printed and returned.
+#[derive(Debug)]
+pub struct Run {
+    pub code: u8,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
+#[derive(Clone, Default)]
+struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Buffer {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Buffer {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl Lab {
+    /// Runs `hybridctl ARGS` in-process with the lab's environment.
+    pub fn hybridctl(&self, args: &[&str]) -> Run {
+        self.hybridctl_with(args, |_| {})
+    }
+
+    /// Same, with the environment adjusted first.
+    pub fn hybridctl_with(
+        &self,
+        args: &[&str],
+        adjust: impl FnOnce(&mut BTreeMap<String, String>),
+    ) -> Run {
+        let mut env = self.env.clone();
+        adjust(&mut env);
+        let (out, err) = (Buffer::default(), Buffer::default());
+        let mut ctx = hybridctl_cli::Context {
+            args: std::iter::once("hybridctl")
+                .chain(args.iter().copied())
+                .map(String::from)
+                .collect(),
+            env,
+            stdout: Box::new(out.clone()),
+            stderr: Box::new(err.clone()),
+            stdin: Box::new(std::io::empty()),
+            interactive: false,
+            stdout_is_terminal: false,
+        };
+        let code = hybridctl_cli::run(&mut ctx);
+        let run = Run {
+            code,
+            stdout: out.text(),
+            stderr: err.text(),
+        };
+        assert!(
+            !run.all().contains(&self.password),
+            "the AD password leaked into output:\n{}",
+            run.all()
+        );
+        run
+    }
+
+    fn samba_auth(&self) -> Vec<String> {
+        vec![
+            "-H".into(),
+            "ldap://127.0.0.1".into(),
+            format!("--configfile={}", self.smb_conf),
+            format!("-UAdministrator%{}", self.password),
+        ]
+    }
+
+    /// `samba-tool ARGS` against the lab (signed and sealed LDAP); panics on failure.
+    pub fn samba_tool(&self, args: &[&str]) -> String {
+        let out = Command::new("samba-tool")
+            .args(args)
+            .args(self.samba_auth())
+            .output()
+            .expect("samba-tool runs");
+        assert!(
+            out.status.success(),
+            "samba-tool {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The object's descriptor as SDDL, read by samba-tool: an independent reader.
+    pub fn sddl(&self, dn: &str) -> String {
+        let out = self.samba_tool(&["dsacl", "get", &format!("--objectdn={dn}")]);
+        out.lines().last().unwrap_or_default().to_string()
+    }
+
+    /// The object's explicit ACEs (normalized), read by samba-tool. Inherited ACEs are left
+    /// out: they change whenever a parent's ACL changes, e.g. by another test.
+    pub fn explicit_aces(&self, dn: &str) -> BTreeSet<String> {
+        aces(&self.sddl(dn))
+            .into_iter()
+            .filter(|a| !a.split(';').nth(1).unwrap_or_default().contains("ID"))
+            .collect()
+    }
+
+    /// Adds an ACE out of band with samba-tool.
+    pub fn add_ace(&self, dn: &str, sddl_ace: &str) {
+        self.samba_tool(&[
+            "dsacl",
+            "set",
+            &format!("--objectdn={dn}"),
+            &format!("--sddl={sddl_ace}"),
+        ]);
+    }
+
+    /// Removes an ACE out of band: the descriptor rewritten without it by Samba's ldbmodify.
+    pub fn remove_ace(&self, dn: &str, sddl_ace: &str) {
+        let sd = self.sddl(dn);
+        assert!(sd.contains(sddl_ace), "{sddl_ace} not on {dn}: {sd}");
+        let ldif = format!(
+            "dn: {dn}\nchangetype: modify\nreplace: nTSecurityDescriptor\nnTSecurityDescriptor: {}\n",
+            sd.replacen(sddl_ace, "", 1)
+        );
+        self.ldb_modify(&ldif);
+    }
+
+    pub fn ldb_modify(&self, ldif: &str) {
+        let mut child = Command::new("ldbmodify")
+            .args(self.samba_auth())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("ldbmodify runs");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(ldif.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "ldbmodify failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// A fresh OU under OU=Corp for one test, so tests never share an ACL.
+    pub fn scratch_ou(&self, test: &str) -> String {
+        let name = unique(test);
+        self.samba_tool(&["ou", "create", &format!("OU={name},OU=Corp")]);
+        format!("OU={name},OU=Corp,{}", self.domain_dn)
+    }
+
+    /// A fresh user; returns its sAMAccountName and SID.
+    pub fn user(&self, prefix: &str) -> (String, String) {
+        let sam = unique(prefix);
+        let sam = sam[..sam.len().min(20)].to_string();
+        self.samba_tool(&[
+            "user",
+            "create",
+            &sam,
+            "Pw-0123456789-Aa1!",
+            "--userou=OU=Staff,OU=Corp",
+        ]);
+        let show = self.samba_tool(&["user", "show", &sam, "--attributes=objectSid"]);
+        let sid = show
+            .lines()
+            .find_map(|l| l.strip_prefix("objectSid: "))
+            .expect("objectSid")
+            .trim()
+            .to_string();
+        (sam, sid)
+    }
+
+    /// A connector account named the way Entra Connect names it.
+    pub fn connector(&self) -> (String, String) {
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let sam = format!("MSOL_{:06x}{:06x}", std::process::id() & 0xff_ffff, n);
+        self.samba_tool(&["user", "create", &sam, "Pw-0123456789-Aa1!"]);
+        let show = self.samba_tool(&["user", "show", &sam, "--attributes=objectSid"]);
+        let sid = show
+            .lines()
+            .find_map(|l| l.strip_prefix("objectSid: "))
+            .expect("objectSid")
+            .trim()
+            .to_string();
+        (sam, sid)
+    }
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+fn unique(prefix: &str) -> String {
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    format!("{prefix}-{}-{n}", std::process::id())
+}
+
+/// A temp dir holding spec files; removed when dropped.
+pub struct Specs {
+    dir: tempfile::TempDir,
+}
+
+impl Specs {
+    pub fn new() -> Specs {
+        Specs {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn write(&self, name: &str, yaml: &str) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, yaml).unwrap();
+        p
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+/// A one-resource ad.acl spec on `object` (the connection comes from the lab's env).
+pub fn acl_spec(name: &str, object: &str, aces_yaml: &str) -> String {
+    format!("version: 1\nresources:\n  - kind: ad.acl\n    name: {name}\n    object: \"{object}\"\n    aces:\n{aces_yaml}")
+}
+
+/// The ACEs of an SDDL string, with mask letters sorted (Samba and Windows order them differently).
+pub fn aces(sddl: &str) -> BTreeSet<String> {
+    let dacl = sddl.split("D:").nth(1).unwrap_or_default();
+    let dacl = dacl.split("S:").next().unwrap_or_default();
+    dacl.split('(')
+        .skip(1)
+        .map(|a| {
+            let a = a.trim_end_matches(')');
+            let mut f: Vec<String> = a.split(';').map(str::to_string).collect();
+            if f.len() > 2 && !f[2].starts_with("0x") {
+                let mut letters: Vec<String> = f[2]
+                    .as_bytes()
+                    .chunks(2)
+                    .map(|c| String::from_utf8_lossy(c).into_owned())
+                    .collect();
+                letters.sort();
+                f[2] = letters.concat();
+            }
+            format!("({})", f.join(";"))
+        })
+        .collect()
+}
+
+pub fn norm(ace: &str) -> String {
+    aces(&format!("D:{ace}")).into_iter().next().unwrap()
+}

@@ -1,0 +1,10 @@
+//! End-to-end tests against the lab's real Samba AD DC. One test binary; each test makes
+//! its own OU, accounts and spec files, so tests run in parallel without sharing ACLs.
+//! Results are read back with samba-tool, not only with hybridctl's own reader.
+
+mod harness;
+
+mod acl;
+mod bad_input;
+mod connection;
+mod examples;
