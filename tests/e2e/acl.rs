@@ -307,3 +307,93 @@ fn explicit_aces_stay_in_canonical_order() {
         "explicit deny must come before explicit allows: {sd}"
     );
 }
+
+#[test]
+fn apply_asks_on_a_terminal_and_only_yes_proceeds() {
+    let lab = lab();
+    let ou = lab.scratch_ou("confirm");
+    let (user, sid) = lab.user("confirm");
+    let specs = Specs::new();
+    let spec = specs.write(
+        "c.yaml",
+        &acl_spec("confirm", &ou, &format!("      - {{principal: '{}\\{user}', allow: [Delete], applies_to: This object only}}\n", lab.netbios)),
+    );
+    let spec = spec.to_str().unwrap();
+    let before = lab.explicit_aces(&ou);
+
+    let refused = lab.hybridctl(&["apply", "-f", spec]);
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused
+            .stderr
+            .contains("stdin is not a terminal; review the plan and pass --auto-approve"),
+        "{}",
+        refused.stderr
+    );
+
+    let no = lab.hybridctl_on_terminal(&["apply", "-f", spec], "no\n");
+    assert_eq!(no.code, 1, "{}", no.all());
+    assert!(
+        no.stdout.contains("Only 'yes' will be accepted"),
+        "{}",
+        no.stdout
+    );
+    assert!(
+        no.stdout.contains("Apply cancelled; nothing was changed."),
+        "{}",
+        no.stdout
+    );
+    assert_eq!(lab.explicit_aces(&ou), before);
+
+    let yes = lab.hybridctl_on_terminal(&["apply", "-f", spec], "yes\n");
+    assert_eq!(yes.code, 0, "{}", yes.all());
+    // On a terminal, output is coloured.
+    assert!(yes.stdout.contains("\x1b[32m+ allow"), "{}", yes.stdout);
+    assert!(lab
+        .explicit_aces(&ou)
+        .contains(&norm(&format!("(A;;SD;;;{sid})"))));
+
+    // NO_COLOR turns colour off even on a terminal.
+    let plain = lab.hybridctl_full_no_color(&["plan", "-f", spec]);
+    assert!(!plain.stdout.contains('\x1b'), "{}", plain.stdout);
+}
+
+#[test]
+fn plan_output_as_people_see_it() {
+    let lab = lab();
+    let ou = lab.scratch_ou("snap");
+    let (user, _) = lab.user("snap");
+    let n = &lab.netbios;
+    lab.add_ace(
+        &ou,
+        &format!(
+            "(A;;RP;;;{})",
+            lab.samba_tool(&["group", "show", "Helpdesk", "--attributes=objectSid"])
+                .lines()
+                .find_map(|l| l.strip_prefix("objectSid: "))
+                .unwrap()
+                .trim()
+        ),
+    );
+    let specs = Specs::new();
+    let spec = specs.write(
+        "snap.yaml",
+        &format!(
+            "version: 1\nresources:\n  - kind: ad.acl\n    name: snap\n    object: \"{ou}\"\n    aces:\n\
+             \x20     - {{principal: '{n}\\{user}', allow: [Reset password, Write pwdLastSet], applies_to: Descendant User objects}}\n\
+             \x20     - {{principal: '{n}\\Helpdesk', allow: [Read all properties], applies_to: This object only, ensure: absent}}\n"
+        ),
+    );
+    let spec = spec.to_str().unwrap();
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r"S-1-5-21-\d+-\d+-\d+-\d+", "[SID]");
+    settings.add_filter(r"snap-\d+-\d+", "[name]");
+    settings.bind(|| {
+        insta::assert_snapshot!("plan_text", lab.hybridctl(&["plan", "-f", spec]).stdout);
+        insta::assert_snapshot!(
+            "plan_markdown",
+            lab.hybridctl(&["plan", "-f", spec, "--format", "markdown"])
+                .stdout
+        );
+    });
+}

@@ -32,3 +32,33 @@ fn every_example_plans_against_the_lab() {
         assert_eq!(run.code, 0, "{}: {}", f.display(), run.all());
     }
 }
+
+/// What `hybridctl schema` prints accepts every example and rejects what the loader rejects,
+/// so an editor validating with it agrees with hybridctl.
+#[test]
+fn the_published_schema_agrees_with_the_loader() {
+    let schema = hybridctl_core::spec::json_schema();
+    let validator = jsonschema::validator_for(&schema).expect("the schema is valid JSON Schema");
+    for f in examples() {
+        let doc: serde_json::Value =
+            serde_yaml::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
+        let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+        assert!(
+            errors.is_empty(),
+            "{} fails the schema: {errors:?}",
+            f.display()
+        );
+    }
+    for bad in [
+        "version: 1\nresources:\n- kind: ad.acl\n  name: x\n  objekt: y\n  aces: []\n",
+        "version: 1\nresources:\n- kind: ad.acls\n  name: x\n",
+        "version: 1\nconnections:\n  ad: {password: hunter2}\n",
+    ] {
+        let doc: serde_json::Value = serde_yaml::from_str(bad).unwrap();
+        assert!(!validator.is_valid(&doc), "schema accepted: {bad}");
+        assert!(
+            hybridctl_core::load::parse(bad, Path::new("x.yaml")).is_err(),
+            "loader accepted: {bad}"
+        );
+    }
+}

@@ -87,8 +87,38 @@ impl Lab {
         args: &[&str],
         adjust: impl FnOnce(&mut BTreeMap<String, String>),
     ) -> Run {
+        self.hybridctl_full(args, adjust, None)
+    }
+
+    /// As if a person ran it on a terminal and typed `answer`.
+    pub fn hybridctl_on_terminal(&self, args: &[&str], answer: &str) -> Run {
+        self.hybridctl_full(args, |_| {}, Some(answer.to_string()))
+    }
+
+    /// On a terminal, with NO_COLOR set.
+    pub fn hybridctl_full_no_color(&self, args: &[&str]) -> Run {
+        self.hybridctl_full(
+            args,
+            |e| {
+                e.insert("NO_COLOR".into(), "1".into());
+            },
+            Some(String::new()),
+        )
+    }
+
+    fn hybridctl_full(
+        &self,
+        args: &[&str],
+        adjust: impl FnOnce(&mut BTreeMap<String, String>),
+        terminal_input: Option<String>,
+    ) -> Run {
         let mut env = self.env.clone();
         adjust(&mut env);
+        let interactive = terminal_input.is_some();
+        let stdin: Box<dyn std::io::BufRead> = match terminal_input {
+            Some(text) => Box::new(std::io::Cursor::new(text.into_bytes())),
+            None => Box::new(std::io::empty()),
+        };
         let (out, err) = (Buffer::default(), Buffer::default());
         let mut ctx = hybridctl_cli::Context {
             args: std::iter::once("hybridctl")
@@ -98,9 +128,9 @@ impl Lab {
             env,
             stdout: Box::new(out.clone()),
             stderr: Box::new(err.clone()),
-            stdin: Box::new(std::io::empty()),
-            interactive: false,
-            stdout_is_terminal: false,
+            stdin,
+            interactive,
+            stdout_is_terminal: interactive,
         };
         let code = hybridctl_cli::run(&mut ctx);
         let run = Run {
