@@ -7,6 +7,7 @@ pub mod digest;
 pub mod engine;
 pub mod load;
 pub mod plan;
+pub mod policy;
 pub mod provider;
 pub mod render;
 pub mod spec;

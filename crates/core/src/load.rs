@@ -191,6 +191,34 @@ pub fn validate(spec: &Spec) -> Diagnostics {
             );
         }
         match r {
+            Resource::GpoSecurity(g) => {
+                if g.gpo.trim().is_empty() {
+                    diags.push(
+                        Diagnostic::new("`gpo` is empty")
+                            .at(&address)
+                            .hint("give the GPO's display name or {GUID}"),
+                    );
+                }
+                if g.password_policy.is_none()
+                    && g.account_lockout_policy.is_none()
+                    && g.template.is_empty()
+                {
+                    diags.push(Diagnostic::new("nothing to manage: give password_policy, account_lockout_policy or template").at(&address));
+                }
+                diags.extend(crate::policy::validate(
+                    &address,
+                    g.password_policy.as_ref(),
+                    g.account_lockout_policy.as_ref(),
+                ));
+                diags.extend(crate::policy::validate_template(&address, &g.template));
+            }
+            Resource::AdPasswordPolicy(p) => {
+                diags.extend(crate::policy::validate(
+                    &address,
+                    p.password_policy.as_ref(),
+                    p.account_lockout_policy.as_ref(),
+                ));
+            }
             Resource::AdAcl(acl) => {
                 if acl.object.trim().is_empty() {
                     diags.push(

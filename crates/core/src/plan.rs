@@ -52,6 +52,7 @@ impl Plan {
                 match c.op {
                     ChangeOp::Add => s.add += 1,
                     ChangeOp::Remove => s.remove += 1,
+                    ChangeOp::Set => s.set += 1,
                 }
             }
         }
@@ -66,6 +67,7 @@ pub struct Summary {
     pub unchanged: usize,
     pub add: usize,
     pub remove: usize,
+    pub set: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,6 +101,9 @@ pub struct ResourcePlan {
     pub before: Vec<Entry>,
     pub after: Vec<Entry>,
     pub changes: Vec<Change>,
+    /// Warnings for people (e.g. a GPO setting not yet in effect). Never drive apply.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// One line of state: words for people, and its exact form (SDDL, `key = value`).
@@ -114,6 +119,8 @@ pub struct Entry {
 pub enum ChangeOp {
     Add,
     Remove,
+    /// A setting changes value (before and after are in `entry`).
+    Set,
 }
 
 /// One change within a resource. `payload` is the provider's exact instruction for apply;

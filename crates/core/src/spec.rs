@@ -63,6 +63,11 @@ pub struct AdConnection {
     /// Do not verify the DC's certificate. For labs only; warned about on every run.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub insecure_skip_verify: bool,
+    /// Where GPO files live: a UNC path (`\\\\dc01.corp.example.com\\SYSVOL`, reached over
+    /// SMB3 with encryption) or a local or mounted folder (`/mnt/sysvol`).
+    /// Default: the SYSVOL share of the LDAP URL's host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sysvol: Option<String>,
 }
 
 /// One managed thing. `kind` picks the provider; `name` makes the address `<kind>.<name>`.
@@ -72,18 +77,29 @@ pub enum Resource {
     /// Access control entries on one Active Directory object.
     #[serde(rename = "ad.acl")]
     AdAcl(AdAcl),
+    /// Security settings (password and lockout policy, any GptTmpl.inf key) of one GPO.
+    #[serde(rename = "gpo.security")]
+    GpoSecurity(GpoSecurity),
+    /// The password and lockout policy on the domain head, as `samba-tool domain
+    /// passwordsettings` sets it. On Windows DCs the GPO linked at the domain root wins.
+    #[serde(rename = "ad.password_policy")]
+    AdPasswordPolicy(AdPasswordPolicy),
 }
 
 impl Resource {
     pub fn kind(&self) -> &'static str {
         match self {
             Resource::AdAcl(_) => "ad.acl",
+            Resource::GpoSecurity(_) => "gpo.security",
+            Resource::AdPasswordPolicy(_) => "ad.password_policy",
         }
     }
 
     pub fn name(&self) -> &str {
         match self {
             Resource::AdAcl(r) => &r.name,
+            Resource::GpoSecurity(r) => &r.name,
+            Resource::AdPasswordPolicy(r) => &r.name,
         }
     }
 
@@ -137,6 +153,114 @@ impl Ensure {
     pub fn is_present(&self) -> bool {
         *self == Ensure::Present
     }
+}
+
+/// Security settings of one GPO, kept in its `GptTmpl.inf`. Only the keys named are
+/// managed; every other line of the file is kept as it is.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GpoSecurity {
+    pub name: String,
+    /// The GPO's display name (`Default Domain Policy`) or its `{GUID}`.
+    pub gpo: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_policy: Option<PasswordPolicy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_lockout_policy: Option<AccountLockoutPolicy>,
+    /// Any other GptTmpl.inf key, by section: `{"System Access": {LSAAnonymousNameLookup: 0}}`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub template: std::collections::BTreeMap<String, TemplateSection>,
+}
+
+/// A section of `template`: its keys. A bare value here is a key given without its
+/// section, which validation explains.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum TemplateSection {
+    Keys(std::collections::BTreeMap<String, TemplateValue>),
+    #[schemars(skip)]
+    Misplaced(TemplateValue),
+}
+
+/// A GptTmpl.inf value: written as it is given.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum TemplateValue {
+    Number(i64),
+    Bool(bool),
+    Text(String),
+}
+
+impl std::fmt::Display for TemplateValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TemplateValue::Number(n) => write!(f, "{n}"),
+            TemplateValue::Bool(b) => write!(f, "{}", u8::from(*b)),
+            TemplateValue::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+/// The domain head's password and lockout policy.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdPasswordPolicy {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_policy: Option<PasswordPolicy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_lockout_policy: Option<AccountLockoutPolicy>,
+}
+
+/// GPMC's Password Policy, in GPMC's names and units. Unset keys are not managed.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordPolicy {
+    /// Days, 0-998.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum_password_age: Option<u32>,
+    /// Days, 1-999, or `never`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maximum_password_age: Option<Interval>,
+    /// Characters, 0-14.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum_password_length: Option<u32>,
+    /// Passwords remembered, 0-24.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enforce_password_history: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_must_meet_complexity_requirements: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_passwords_using_reversible_encryption: Option<bool>,
+}
+
+/// GPMC's Account Lockout Policy, in GPMC's names and units.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountLockoutPolicy {
+    /// Invalid logon attempts, 0-999 (0: never lock out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_lockout_threshold: Option<u32>,
+    /// Minutes, 1-99999, or `never` (locked until an administrator unlocks the account).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_lockout_duration: Option<Interval>,
+    /// Minutes, 1-99999.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset_account_lockout_counter_after: Option<u32>,
+}
+
+/// A number of days or minutes, or `never`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Interval {
+    Count(u32),
+    Never(Never),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Never {
+    Never,
 }
 
 /// The JSON Schema of the spec, for editors and `hybridctl schema`.

@@ -3,6 +3,8 @@
 
 pub mod ad;
 pub mod env;
+pub mod gpo;
+pub mod policy;
 pub mod secret;
 
 pub use env::Env;

@@ -39,7 +39,7 @@ fn providers(spec: &LoadedSpec, ctx: &mut Context) -> Result<Vec<Box<dyn Provide
         .spec
         .resources
         .iter()
-        .any(|r| r.kind().starts_with("ad."))
+        .any(|r| r.kind().starts_with("ad.") || r.kind().starts_with("gpo."))
     {
         let settings = AdSettings::resolve(spec.spec.connections.ad.as_ref(), &ctx.env)?;
         if settings.insecure_skip_verify {

@@ -14,21 +14,33 @@ pub fn markdown(plan: &Plan, report: Report) -> String {
     if plan.resources.is_empty() {
         return out;
     }
-    out.push_str("| Resource | Action | Target | Add | Remove |\n|---|---|---|---:|---:|\n");
+    out.push_str(
+        "| Resource | Action | Target | Add | Remove | Change |\n|---|---|---|---:|---:|---:|\n",
+    );
     for r in &plan.resources {
-        let s = r.changes.iter().fold((0, 0), |(a, d), c| match c.op {
-            crate::ChangeOp::Add => (a + 1, d),
-            crate::ChangeOp::Remove => (a, d + 1),
-        });
+        let count = |op: crate::ChangeOp| r.changes.iter().filter(|c| c.op == op).count();
         let _ = writeln!(
             out,
-            "| `{}` | {} | `{}` | {} | {} |",
+            "| `{}` | {} | `{}` | {} | {} | {} |",
             r.address,
             r.action.as_str(),
             r.target,
-            s.0,
-            s.1
+            count(crate::ChangeOp::Add),
+            count(crate::ChangeOp::Remove),
+            count(crate::ChangeOp::Set)
         );
+    }
+    let notes: Vec<String> = plan
+        .resources
+        .iter()
+        .flat_map(|r| {
+            r.notes
+                .iter()
+                .map(move |n| format!("> **{}**: {n}", r.address))
+        })
+        .collect();
+    if !notes.is_empty() {
+        out.push_str(&format!("\n> [!WARNING]\n{}\n", notes.join("\n>\n")));
     }
     for r in plan.resources.iter().filter(|r| r.action != Action::NoOp) {
         let _ = write!(

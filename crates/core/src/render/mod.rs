@@ -105,7 +105,10 @@ fn diff_lines(r: &ResourcePlan) -> Vec<Line<'_>> {
 
 fn summary_line(plan: &Plan, report: Report) -> String {
     let s = plan.summary();
-    let entries = format!("{} to add, {} to remove", s.add, s.remove);
+    let mut entries = format!("{} to add, {} to remove", s.add, s.remove);
+    if s.set > 0 {
+        entries.push_str(&format!(", {} to change", s.set));
+    }
     match (report, plan.has_changes()) {
         (Report::Plan, false) => format!("No changes: {} resource(s) match the spec.", s.unchanged),
         (Report::Plan, true) => format!(
@@ -175,6 +178,7 @@ pub(crate) mod fixtures {
             before: vec![],
             after: vec![],
             changes: vec![],
+            notes: vec!["Minimum password age: the domain head says 1 day; set in the GPO, not yet in effect".into()],
         };
         Plan::new(
             vec!["examples/password-writeback.yaml".into()],

@@ -53,6 +53,16 @@ pub fn text(plan: &Plan, report: Report, color: bool) -> String {
                 }
             });
         }
+        push_notes(&mut out, &r.notes, &paint);
+        out.push('\n');
+    }
+    for r in plan
+        .resources
+        .iter()
+        .filter(|r| r.action == Action::NoOp && !r.notes.is_empty())
+    {
+        let _ = writeln!(out, "  {}  (no changes: {})", r.address, r.target);
+        push_notes(&mut out, &r.notes, &paint);
         out.push('\n');
     }
     let unchanged: Vec<String> = plan
@@ -66,6 +76,12 @@ pub fn text(plan: &Plan, report: Report, color: bool) -> String {
     }
     let _ = writeln!(out, "{}", paint(BOLD, &summary_line(plan, report)));
     out
+}
+
+fn push_notes(out: &mut String, notes: &[String], paint: &impl Fn(&str, &str) -> String) {
+    for n in notes {
+        let _ = writeln!(out, "  {}", paint(YELLOW, &format!("! {n}")));
+    }
 }
 
 fn push_entry(out: &mut String, mark: &str, e: &Entry, paint: impl Fn(&str) -> String) {

@@ -47,6 +47,8 @@ pub enum OpError {
     Search { base: String, source: LdapError },
     #[error("writing the DACL of {dn} failed: {source}")]
     WriteDacl { dn: String, source: LdapError },
+    #[error("modifying {dn} failed: {source}")]
+    Modify { dn: String, source: LdapError },
 }
 
 /// Naming contexts from the rootDSE.
@@ -173,6 +175,28 @@ impl Connection {
             vec![sd_flags_dacl()],
         )
         .await
+    }
+
+    /// Replaces attribute values of `dn` in one modify.
+    pub async fn replace(&mut self, dn: &str, values: &[(&str, String)]) -> Result<(), OpError> {
+        let mods = values
+            .iter()
+            .map(|(a, v)| {
+                Mod::Replace(
+                    a.as_bytes().to_vec(),
+                    HashSet::from([v.as_bytes().to_vec()]),
+                )
+            })
+            .collect();
+        self.ldap
+            .modify(dn, mods)
+            .await
+            .and_then(|r| r.success())
+            .map_err(|source| OpError::Modify {
+                dn: dn.to_string(),
+                source,
+            })?;
+        Ok(())
     }
 
     /// The DACL-only security descriptor of the one object `dn`.

@@ -3,6 +3,7 @@
 pub mod acl;
 pub mod connection;
 pub mod directory;
+pub mod password_policy;
 pub mod rights;
 pub mod security;
 pub mod settings;
@@ -10,7 +11,7 @@ pub mod settings;
 use std::collections::{BTreeSet, HashMap};
 
 use async_trait::async_trait;
-use hybridctl_core::spec::{AdAcl, Resource};
+use hybridctl_core::spec::{AdAcl, GpoSecurity, Resource};
 use hybridctl_core::{
     Action, Address, Change, ChangeOp, Diagnostic, Diagnostics, Provider, ResourcePlan,
 };
@@ -21,6 +22,11 @@ use connection::{first_bin, ConnectError, Connection, OpError};
 use directory::Directory;
 use security::{control, AccessAce, Acl, SecurityDescriptor};
 use settings::AdSettings;
+
+use crate::gpo::{
+    self,
+    sysvol::{self as sv, Sysvol},
+};
 
 /// How many DNs go into one DACL-reading search.
 const DN_BATCH: usize = 100;
@@ -34,6 +40,8 @@ pub struct AdProvider {
 struct Session {
     conn: Connection,
     dir: Directory,
+    /// Connected on first use: only GPO resources need it.
+    sysvol: Option<Box<dyn Sysvol>>,
 }
 
 impl AdProvider {
@@ -56,7 +64,11 @@ impl AdProvider {
                         "reading the domain's schema and rights failed: {e}"
                     ))
                 })?;
-            self.session = Some(Session { conn, dir });
+            self.session = Some(Session {
+                conn,
+                dir,
+                sysvol: None,
+            });
         }
         Ok(self.session.as_mut().expect("just set"))
     }
@@ -65,17 +77,116 @@ impl AdProvider {
 #[async_trait]
 impl Provider for AdProvider {
     fn kinds(&self) -> &'static [&'static str] {
-        &["ad.acl"]
+        &["ad.acl", "gpo.security", "ad.password_policy"]
     }
 
     async fn plan(&mut self, resources: &[&Resource]) -> Result<Vec<ResourcePlan>, Diagnostics> {
-        let Session { conn, dir } = self.session().await?;
-        let acls: Vec<(Address, &AdAcl)> = resources
+        let sysvol_location =
+            sv::Location::parse(self.settings.sysvol.as_deref(), &self.settings.url);
+        let settings = self.settings.clone();
+        let session = self.session().await?;
+        let mut acls = Vec::new();
+        let mut gpos_wanted: Vec<(Address, &GpoSecurity)> = Vec::new();
+        let mut policies = Vec::new();
+        for r in resources {
+            match r {
+                Resource::AdAcl(a) => acls.push((r.address(), a)),
+                Resource::GpoSecurity(g) => gpos_wanted.push((r.address(), g)),
+                Resource::AdPasswordPolicy(p) => policies.push((r.address(), p)),
+            }
+        }
+        let mut diags = Diagnostics::default();
+        let mut plans = Vec::new();
+        if !acls.is_empty() {
+            match plan_acls(session, &acls).await {
+                Ok(p) => plans.extend(p),
+                Err(d) => diags.extend(d),
+            }
+        }
+        if !gpos_wanted.is_empty() || !policies.is_empty() {
+            let head = gpo::read_domain_head(&mut session.conn, &session.dir.domain_dn).await?;
+            for (address, p) in &policies {
+                plans.push(password_policy::plan(
+                    address,
+                    p,
+                    &session.dir.domain_dn,
+                    &head,
+                ));
+            }
+            if !gpos_wanted.is_empty() {
+                let all = gpo::list(&mut session.conn, &session.dir.domain_dn).await?;
+                let sysvol = session.sysvol(&sysvol_location, &settings)?;
+                match gpo::plan(&gpos_wanted, &all, sysvol, &head) {
+                    Ok(p) => plans.extend(p),
+                    Err(d) => diags.extend(d),
+                }
+            }
+        }
+        diags.into_result(())?;
+        // In the order given.
+        Ok(resources
             .iter()
-            .map(|r| match r {
-                Resource::AdAcl(a) => (r.address(), a),
+            .filter_map(|r| {
+                plans
+                    .iter()
+                    .position(|p| p.address == r.address())
+                    .map(|i| plans.swap_remove(i))
             })
-            .collect();
+            .collect())
+    }
+
+    async fn apply(&mut self, planned: &ResourcePlan) -> Result<(), Diagnostic> {
+        let sysvol_location =
+            sv::Location::parse(self.settings.sysvol.as_deref(), &self.settings.url);
+        let settings = self.settings.clone();
+        let session = self.session().await?;
+        match planned.address.kind.as_str() {
+            "ad.acl" => apply_acl(session, planned).await,
+            "ad.password_policy" => {
+                password_policy::apply(planned, &mut session.conn, &session.dir.domain_dn).await
+            }
+            "gpo.security" => {
+                let all = gpo::list(&mut session.conn, &session.dir.domain_dn).await?;
+                session.sysvol(&sysvol_location, &settings)?;
+                let Session { conn, sysvol, .. } = session;
+                let sysvol = sysvol.as_deref().expect("connected above");
+                gpo::apply(planned, conn, &all, sysvol, settings.fault.as_deref()).await
+            }
+            other => Err(Diagnostic::new(format!(
+                "the AD provider does not handle {other}"
+            ))),
+        }
+    }
+}
+
+impl Session {
+    fn sysvol(&mut self, at: &sv::Location, s: &AdSettings) -> Result<&dyn Sysvol, Diagnostic> {
+        if self.sysvol.is_none() {
+            let opened: Result<Box<dyn Sysvol>, String> = match at {
+                sv::Location::Local(p) => {
+                    sv::LocalSysvol::new(p.clone()).map(|l| Box::new(l) as Box<dyn Sysvol>)
+                }
+                sv::Location::Smb { server, share } => {
+                    sv::SmbSysvol::connect(server, share, &s.user, &s.password)
+                        .map(|c| Box::new(c) as Box<dyn Sysvol>)
+                }
+            };
+            let opened = opened.map_err(|e| {
+                Diagnostic::new(format!("SYSVOL is not readable: {e}"))
+                    .hint("set connections.ad.sysvol to the SYSVOL share (\\\\dc\\SYSVOL) or a mounted folder")
+            })?;
+            self.sysvol = Some(opened);
+        }
+        Ok(self.sysvol.as_deref().expect("just set"))
+    }
+}
+
+async fn plan_acls(
+    session: &mut Session,
+    acls: &[(Address, &AdAcl)],
+) -> Result<Vec<ResourcePlan>, Diagnostics> {
+    {
+        let Session { conn, dir, .. } = session;
 
         let names: Vec<String> = acls
             .iter()
@@ -90,7 +201,7 @@ impl Provider for AdProvider {
 
         let mut diags = Diagnostics::default();
         let mut wanted = Vec::new();
-        for (address, spec) in &acls {
+        for (address, spec) in acls {
             match acl::desired(spec, address, dir, &principals) {
                 Ok(d) => wanted.push(Some(d)),
                 Err(e) => {
@@ -172,13 +283,16 @@ impl Provider for AdProvider {
                 before: entries(&mut live.explicit()),
                 after: entries(&mut after.iter().filter(|a| !a.is_inherited())),
                 changes,
+                notes: vec![],
             });
         }
         Ok(plans)
     }
+}
 
-    async fn apply(&mut self, planned: &ResourcePlan) -> Result<(), Diagnostic> {
-        let Session { conn, dir } = self.session().await?;
+async fn apply_acl(session: &mut Session, planned: &ResourcePlan) -> Result<(), Diagnostic> {
+    {
+        let Session { conn, dir, .. } = session;
         let dn = planned.target.clone();
         // Re-read right before writing: never overwrite a change made since the plan.
         let live = read_dacls(conn, dir, std::slice::from_ref(&dn))
@@ -205,7 +319,7 @@ impl Provider for AdProvider {
                 })?;
             match c.op {
                 ChangeOp::Add => adds.push(ace),
-                ChangeOp::Remove => removes.push(ace),
+                ChangeOp::Remove | ChangeOp::Set => removes.push(ace),
             }
         }
         let aces = acl::rebuild(&live.aces, &removes, &adds);

@@ -14,6 +14,7 @@ pub const ENV_PASSWORD: &str = "HYBRIDCTL_AD_PASSWORD";
 pub const ENV_PASSWORD_FILE: &str = "HYBRIDCTL_AD_PASSWORD_FILE";
 pub const ENV_CA_FILE: &str = "HYBRIDCTL_AD_CA_FILE";
 pub const ENV_INSECURE: &str = "HYBRIDCTL_AD_INSECURE_SKIP_VERIFY";
+pub const ENV_SYSVOL: &str = "HYBRIDCTL_AD_SYSVOL";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Transport {
@@ -33,6 +34,10 @@ pub struct AdSettings {
     pub ca_file: Option<PathBuf>,
     pub base_dn: Option<String>,
     pub insecure_skip_verify: bool,
+    /// `connections.ad.sysvol`: a UNC path or a local folder.
+    pub sysvol: Option<String>,
+    /// Set only by tests of crash safety (`HYBRIDCTL_TEST_FAULT`): where apply stops on purpose.
+    pub fault: Option<String>,
 }
 
 impl AdSettings {
@@ -78,6 +83,10 @@ impl AdSettings {
             ca_file,
             base_dn: spec.base_dn,
             insecure_skip_verify,
+            sysvol: env::get(env, ENV_SYSVOL)
+                .map(str::to_string)
+                .or(spec.sysvol),
+            fault: env::get(env, "HYBRIDCTL_TEST_FAULT").map(str::to_string),
         })
     }
 }
