@@ -168,6 +168,7 @@ pub(crate) mod fixtures {
                     payload: serde_json::json!({}),
                 },
             ],
+            notes: vec![],
         };
         let same = ResourcePlan {
             address: "ad.acl.staff-helpdesk".parse().unwrap(),

@@ -107,6 +107,15 @@ mod tests {
     }
 
     #[test]
+    fn notes_show_even_when_nothing_changes() {
+        let mut p = writeback_plan();
+        p.resources.remove(0);
+        let out = text(&p, Report::Plan, false);
+        assert!(out.contains("  ! Minimum password age: the domain head says 1 day"), "{out}");
+        assert!(out.contains("No changes"), "{out}");
+    }
+
+    #[test]
     fn colour_only_when_asked() {
         assert!(!text(&writeback_plan(), Report::Plan, false).contains('\x1b'));
         assert!(text(&writeback_plan(), Report::Plan, true).contains("\x1b[32m+ allow"));
@@ -116,6 +125,7 @@ mod tests {
     fn empty_plan_says_no_changes() {
         let mut p = writeback_plan();
         p.resources.remove(0);
+        p.resources[0].notes.clear();
         insta::assert_snapshot!(text(&p, Report::Plan, false), @r"
           unchanged: ad.acl.staff-helpdesk
         No changes: 1 resource(s) match the spec.
