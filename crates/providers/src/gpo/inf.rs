@@ -297,7 +297,7 @@ mod tests {
         inf.set("System Access", "LockoutBadCount", "5");
         assert_eq!(
             inf.to_string(),
-            "[System Access]\nMinimumPasswordAge=3\nLockoutBadCount = 5"
+            "[System Access]\nMinimumPasswordAge=3\nLockoutBadCount = 5\n"
         );
     }
 
