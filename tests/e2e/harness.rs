@@ -228,6 +228,107 @@ impl Lab {
         );
     }
 
+    /// Downloads a file from the sysvol share with smbclient; `None` when it is not there.
+    pub fn smb_get(&self, path: &str) -> Option<Vec<u8>> {
+        let local = tempfile::NamedTempFile::new().unwrap();
+        let cmd = format!(
+            "get \"{}\" \"{}\"",
+            path.replace('/', "\\"),
+            local.path().display()
+        );
+        let out = Command::new("smbclient")
+            .args([
+                "//127.0.0.1/sysvol",
+                &format!("-UAdministrator%{}", self.password),
+                "-c",
+                &cmd,
+            ])
+            .output()
+            .expect("smbclient runs");
+        out.status
+            .success()
+            .then(|| std::fs::read(local.path()).unwrap())
+    }
+
+    /// Uploads bytes to the sysvol share with smbclient.
+    pub fn smb_put(&self, path: &str, bytes: &[u8]) {
+        let local = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(local.path(), bytes).unwrap();
+        let cmd = format!(
+            "put \"{}\" \"{}\"",
+            local.path().display(),
+            path.replace('/', "\\")
+        );
+        let out = Command::new("smbclient")
+            .args([
+                "//127.0.0.1/sysvol",
+                &format!("-UAdministrator%{}", self.password),
+                "-c",
+                &cmd,
+            ])
+            .output()
+            .expect("smbclient runs");
+        assert!(
+            out.status.success(),
+            "smbclient put failed: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+
+    /// UTF-16LE bytes (with BOM) as text, decoded by iconv.
+    pub fn iconv_utf16(&self, bytes: &[u8]) -> String {
+        assert_eq!(&bytes[..2], &[0xFF, 0xFE], "no UTF-16LE BOM");
+        let mut child = Command::new("iconv")
+            .args(["-f", "UTF-16LE", "-t", "UTF-8"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("iconv runs");
+        child.stdin.take().unwrap().write_all(&bytes[2..]).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// One attribute's first value, read with ldapsearch.
+    pub fn ldap_attr(&self, dn: &str, attr: &str) -> Option<String> {
+        let out = Command::new("ldapsearch")
+            .env("LDAPTLS_CACERT", &self.env["HYBRIDCTL_AD_CA_FILE"])
+            .args([
+                "-LLL",
+                "-o",
+                "ldif-wrap=no",
+                "-H",
+                "ldaps://127.0.0.1",
+                "-x",
+                "-D",
+                &self.env["HYBRIDCTL_AD_USER"],
+            ])
+            .args(["-w", &self.password, "-b", dn, "-s", "base", attr])
+            .output()
+            .expect("ldapsearch runs");
+        assert!(
+            out.status.success(),
+            "ldapsearch failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{attr}: ")).map(str::to_string))
+    }
+
+    /// A new GPO made with samba-tool; returns its {GUID}.
+    pub fn gpo_create(&self, test: &str) -> (String, String) {
+        let name = unique(test);
+        let out = self.samba_tool(&["gpo", "create", &name]);
+        let guid = out
+            .split('{')
+            .nth(1)
+            .and_then(|r| r.split('}').next())
+            .expect("samba-tool prints the GUID");
+        (name, format!("{{{guid}}}"))
+    }
+
     /// A fresh OU under OU=Corp for one test, so tests never share an ACL.
     pub fn scratch_ou(&self, test: &str) -> String {
         let name = unique(test);

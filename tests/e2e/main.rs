@@ -8,3 +8,4 @@ mod acl;
 mod bad_input;
 mod connection;
 mod examples;
+mod gpo;

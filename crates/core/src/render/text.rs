@@ -111,7 +111,10 @@ mod tests {
         let mut p = writeback_plan();
         p.resources.remove(0);
         let out = text(&p, Report::Plan, false);
-        assert!(out.contains("  ! Minimum password age: the domain head says 1 day"), "{out}");
+        assert!(
+            out.contains("  ! Minimum password age: the domain head says 1 day"),
+            "{out}"
+        );
         assert!(out.contains("No changes"), "{out}");
     }
 

@@ -328,7 +328,7 @@ fn plan_one(
     if !seen.in_sync() {
         before.push(Entry {
             text: format!(
-                "GPO version: GPT.INI {}, directory {}",
+                "GPO version out of sync: GPT.INI {}, directory {} (a run stopped half way)",
                 seen.gpt_version, gpo.version
             ),
             code: None,

@@ -1,0 +1,305 @@
+//! gpo.security and ad.password_policy on the lab, checked with smbclient, iconv,
+//! ldapsearch and samba-tool.
+
+use crate::harness::{lab, Specs};
+
+const DDP: &str = "{31B2F340-016D-11D2-945F-00C04FB984F9}";
+const TEMPLATE: &str = "MACHINE/Microsoft/Windows NT/SecEdit/GptTmpl.inf";
+const SECURITY_CSE: &str =
+    "[{827D319E-6EAC-11D2-A4EA-00C04F79F83A}{803E14A0-B4FB-11D0-A0D0-00A0C90F574B}]";
+
+fn folder(guid: &str) -> String {
+    format!("lab.example.test/Policies/{guid}")
+}
+
+fn gpc(guid: &str) -> String {
+    format!("CN={guid},CN=Policies,CN=System,{}", lab().domain_dn)
+}
+
+/// (GPT.INI Version, directory versionNumber), read by smbclient and ldapsearch.
+fn versions(guid: &str) -> (u32, u32) {
+    let lab = lab();
+    let gpt =
+        String::from_utf8(lab.smb_get(&format!("{}/GPT.INI", folder(guid))).unwrap()).unwrap();
+    let gpt = gpt
+        .lines()
+        .find_map(|l| l.strip_prefix("Version="))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let gpc = lab
+        .ldap_attr(&gpc(guid), "versionNumber")
+        .unwrap()
+        .parse()
+        .unwrap();
+    (gpt, gpc)
+}
+
+fn template_text(guid: &str) -> String {
+    let lab = lab();
+    lab.iconv_utf16(
+        &lab.smb_get(&format!("{}/{TEMPLATE}", folder(guid)))
+            .expect("template exists"),
+    )
+}
+
+#[test]
+fn minimum_password_age_zero_in_the_default_domain_policy() {
+    let lab = lab();
+    let specs = Specs::new();
+    let spec = specs.write(
+        "ddp.yaml",
+        "version: 1\nresources:\n  - kind: gpo.security\n    name: default-domain-policy\n    gpo: Default Domain Policy\n\
+         \x20   password_policy: {minimum_password_age: 0}\n    template:\n      \"System Access\": {LSAAnonymousNameLookup: 0}\n",
+    );
+    let spec = spec.to_str().unwrap();
+    let (before, _) = versions(DDP);
+
+    let plan = lab.hybridctl(&["plan", "-f", spec, "--detailed-exitcode"]);
+    assert!(plan.code == 2 || plan.code == 0, "{}", plan.all());
+    let changed = plan.code == 2;
+    if changed {
+        assert!(
+            plan.stdout.contains("Minimum password age: 0 days"),
+            "{}",
+            plan.stdout
+        );
+    }
+    // Samba does not copy GPO policy to the domain head: the plan says it is not yet in effect.
+    let head_age = lab.ldap_attr(&lab.domain_dn, "minPwdAge").unwrap();
+    if head_age != "0" {
+        assert!(
+            plan.stdout.contains("set in the GPO, not yet in effect"),
+            "{}",
+            plan.stdout
+        );
+    }
+
+    let apply = lab.hybridctl(&["apply", "-f", spec, "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.all());
+
+    // Independent readers: the file, as Windows writes it, and the version in both places.
+    let text = template_text(DDP);
+    assert!(text.contains("\r\nMinimumPasswordAge = 0\r\n"), "{text:?}");
+    assert!(text.contains("LSAAnonymousNameLookup = 0\r\n"), "{text:?}");
+    assert!(text.starts_with("[Unicode]\r\nUnicode=yes\r\n"), "{text:?}");
+    assert!(
+        text.contains("[Version]\r\nsignature=\"$CHICAGO$\"\r\nRevision=1\r\n"),
+        "{text:?}"
+    );
+    let (gpt, dir) = versions(DDP);
+    assert_eq!(gpt, dir, "GPT.INI and versionNumber must move together");
+    if changed {
+        assert!(gpt > before, "the version did not move: {before} -> {gpt}");
+    }
+    let extensions = lab
+        .ldap_attr(&gpc(DDP), "gPCMachineExtensionNames")
+        .unwrap();
+    assert!(extensions.contains(SECURITY_CSE), "{extensions}");
+
+    let again = lab.hybridctl(&["plan", "-f", spec, "--detailed-exitcode"]);
+    assert_eq!(again.code, 0, "{}", again.all());
+
+    // Drift made out of band with smbclient is found, naming the key.
+    let changed_text = text.replace("MinimumPasswordAge = 0", "MinimumPasswordAge = 2");
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(changed_text.encode_utf16().flat_map(u16::to_le_bytes));
+    lab.smb_put(&format!("{}/{TEMPLATE}", folder(DDP)), &bytes);
+    let drift = lab.hybridctl(&["drift", "-f", spec]);
+    assert_eq!(drift.code, 2, "{}", drift.all());
+    assert!(
+        drift.stdout.contains("MinimumPasswordAge"),
+        "{}",
+        drift.stdout
+    );
+    assert!(
+        drift.stdout.contains("Minimum password age: 2 days"),
+        "{}",
+        drift.stdout
+    );
+
+    assert_eq!(
+        lab.hybridctl(&["apply", "-f", spec, "--auto-approve"]).code,
+        0
+    );
+    assert_eq!(lab.hybridctl(&["drift", "-f", spec]).code, 0);
+}
+
+#[test]
+fn a_run_stopped_after_the_template_is_repaired_by_the_next() {
+    let lab = lab();
+    let (name, guid) = lab.gpo_create("halfway");
+    assert!(
+        lab.smb_get(&format!("{}/{TEMPLATE}", folder(&guid)))
+            .is_none(),
+        "a new GPO has no template"
+    );
+    let specs = Specs::new();
+    let spec = specs.write(
+        "h.yaml",
+        &format!(
+            "version: 1\nresources:\n  - kind: gpo.security\n    name: halfway\n    gpo: \"{name}\"\n\
+             \x20   account_lockout_policy: {{account_lockout_threshold: 10, account_lockout_duration: 15, reset_account_lockout_counter_after: 15}}\n"
+        ),
+    );
+    let spec = spec.to_str().unwrap();
+    let (v0, _) = versions(&guid);
+
+    let broken = lab.hybridctl_with(&["apply", "-f", spec, "--auto-approve"], |e| {
+        e.insert("HYBRIDCTL_TEST_FAULT".into(), "gpo-after-template".into());
+    });
+    assert_eq!(broken.code, 1, "{}", broken.all());
+    assert!(
+        template_text(&guid).contains("LockoutBadCount = 10\r\n"),
+        "the template was written first"
+    );
+    let (gpt, dir) = versions(&guid);
+    assert_ne!(gpt, dir, "the half-finished run left the versions apart");
+
+    let plan = lab.hybridctl(&["plan", "-f", spec, "--detailed-exitcode"]);
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    assert!(
+        plan.stdout.contains("GPO version out of sync"),
+        "{}",
+        plan.stdout
+    );
+
+    let repair = lab.hybridctl(&["apply", "-f", spec, "--auto-approve"]);
+    assert_eq!(repair.code, 0, "{}", repair.all());
+    let (gpt, dir) = versions(&guid);
+    assert_eq!(gpt, dir);
+    assert!(
+        gpt > v0 && gpt > 1,
+        "versions moved past the half-finished one: {v0} -> {gpt}"
+    );
+    assert!(lab
+        .ldap_attr(&gpc(&guid), "gPCMachineExtensionNames")
+        .unwrap()
+        .contains(SECURITY_CSE));
+    assert_eq!(
+        lab.hybridctl(&["plan", "-f", spec, "--detailed-exitcode"])
+            .code,
+        0
+    );
+}
+
+#[test]
+fn domain_password_policy_on_the_domain_head() {
+    let lab = lab();
+    let specs = Specs::new();
+    let spec = specs.write(
+        "pp.yaml",
+        "version: 1\nresources:\n  - kind: ad.password_policy\n    name: domain\n\
+         \x20   password_policy: {minimum_password_age: 0, maximum_password_age: 42, minimum_password_length: 7, enforce_password_history: 24, password_must_meet_complexity_requirements: true, store_passwords_using_reversible_encryption: false}\n\
+         \x20   account_lockout_policy: {account_lockout_threshold: 0, account_lockout_duration: 30, reset_account_lockout_counter_after: 30}\n",
+    );
+    let spec = spec.to_str().unwrap();
+    let apply = lab.hybridctl(&["apply", "-f", spec, "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.all());
+    let shown = lab.samba_tool(&["domain", "passwordsettings", "show"]);
+    for line in [
+        "Password complexity: on",
+        "Store plaintext passwords: off",
+        "Password history length: 24",
+        "Minimum password length: 7",
+        "Minimum password age (days): 0",
+        "Maximum password age (days): 42",
+        "Account lockout duration (mins): 30",
+        "Account lockout threshold (attempts): 0",
+        "Reset account lockout after (mins): 30",
+    ] {
+        assert!(
+            shown.contains(line),
+            "samba-tool shows no `{line}`:\n{shown}"
+        );
+    }
+    assert_eq!(
+        lab.ldap_attr(&lab.domain_dn, "maxPwdAge").unwrap(),
+        "-36288000000000"
+    );
+    let again = lab.hybridctl(&["plan", "-f", spec, "--detailed-exitcode"]);
+    assert_eq!(again.code, 0, "{}", again.all());
+}
+
+#[test]
+fn bad_gpo_input_is_refused_and_nothing_is_written() {
+    let lab = lab();
+    let specs = Specs::new();
+    let before = versions(DDP);
+    let run = |yaml: &str| {
+        let spec = specs.write(
+            "bad.yaml",
+            &format!("version: 1\nresources:\n  - kind: gpo.security\n    name: bad\n{yaml}"),
+        );
+        lab.hybridctl(&["apply", "-f", spec.to_str().unwrap(), "--auto-approve"])
+    };
+    let unknown =
+        run("    gpo: Default Domain Polcy\n    password_policy: {minimum_password_age: 0}\n");
+    assert_eq!(unknown.code, 1);
+    assert!(
+        unknown
+            .stderr
+            .contains("no GPO named `Default Domain Polcy`"),
+        "{}",
+        unknown.stderr
+    );
+    assert!(
+        unknown
+            .stderr
+            .contains("did you mean `Default Domain Policy`?"),
+        "{}",
+        unknown.stderr
+    );
+
+    let range = run("    gpo: Default Domain Policy\n    password_policy: {minimum_password_age: 50, maximum_password_age: 42}\n");
+    assert_eq!(range.code, 1);
+    assert!(
+        range.stderr.contains(
+            "minimum_password_age (50 days) must be less than maximum_password_age (42 days)"
+        ),
+        "{}",
+        range.stderr
+    );
+
+    let loose = run("    gpo: Default Domain Policy\n    template: {LSAAnonymousNameLookup: 0}\n");
+    assert_eq!(loose.code, 1);
+    assert!(
+        loose
+            .stderr
+            .contains("template.LSAAnonymousNameLookup is a key without a section"),
+        "{}",
+        loose.stderr
+    );
+    assert!(
+        loose
+            .stderr
+            .contains("\"System Access\": {LSAAnonymousNameLookup: 0}"),
+        "{}",
+        loose.stderr
+    );
+
+    let spec = specs.write(
+        "ok.yaml",
+        "version: 1\nresources:\n  - kind: gpo.security\n    name: ok\n    gpo: Default Domain Policy\n    password_policy: {minimum_password_age: 3}\n",
+    );
+    for sysvol in ["\\\\127.0.0.1\\nosuchshare", "/nonexistent/sysvol"] {
+        let unreadable = lab.hybridctl_with(
+            &["apply", "-f", spec.to_str().unwrap(), "--auto-approve"],
+            |e| {
+                e.insert("HYBRIDCTL_AD_SYSVOL".into(), sysvol.into());
+            },
+        );
+        assert_eq!(unreadable.code, 1, "{}", unreadable.all());
+        assert!(
+            unreadable.stderr.contains("SYSVOL is not readable"),
+            "{}",
+            unreadable.stderr
+        );
+    }
+    assert_eq!(
+        versions(DDP),
+        before,
+        "a refused run changed the Default Domain Policy"
+    );
+}
