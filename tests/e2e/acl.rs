@@ -366,14 +366,7 @@ fn plan_output_as_people_see_it() {
     let n = &lab.netbios;
     lab.add_ace(
         &ou,
-        &format!(
-            "(A;;RP;;;{})",
-            lab.samba_tool(&["group", "show", "Helpdesk", "--attributes=objectSid"])
-                .lines()
-                .find_map(|l| l.strip_prefix("objectSid: "))
-                .unwrap()
-                .trim()
-        ),
+        &format!("(A;;RP;;;{})", lab.sid_of("group", "Helpdesk")),
     );
     let specs = Specs::new();
     let spec = specs.write(

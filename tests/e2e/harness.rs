@@ -228,23 +228,27 @@ impl Lab {
         );
     }
 
-    /// Downloads a file from the sysvol share with smbclient; `None` when it is not there.
-    pub fn smb_get(&self, path: &str) -> Option<Vec<u8>> {
-        let local = tempfile::NamedTempFile::new().unwrap();
-        let cmd = format!(
-            "get \"{}\" \"{}\"",
-            path.replace('/', "\\"),
-            local.path().display()
-        );
-        let out = Command::new("smbclient")
+    /// Runs one smbclient command on the sysvol share.
+    fn smbclient(&self, command: &str) -> std::process::Output {
+        Command::new("smbclient")
             .args([
                 "//127.0.0.1/sysvol",
                 &format!("-UAdministrator%{}", self.password),
                 "-c",
-                &cmd,
+                command,
             ])
             .output()
-            .expect("smbclient runs");
+            .expect("smbclient runs")
+    }
+
+    /// Downloads a file from the sysvol share with smbclient; `None` when it is not there.
+    pub fn smb_get(&self, path: &str) -> Option<Vec<u8>> {
+        let local = tempfile::NamedTempFile::new().unwrap();
+        let out = self.smbclient(&format!(
+            "get \"{}\" \"{}\"",
+            path.replace('/', "\\"),
+            local.path().display()
+        ));
         out.status
             .success()
             .then(|| std::fs::read(local.path()).unwrap())
@@ -254,20 +258,11 @@ impl Lab {
     pub fn smb_put(&self, path: &str, bytes: &[u8]) {
         let local = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(local.path(), bytes).unwrap();
-        let cmd = format!(
+        let out = self.smbclient(&format!(
             "put \"{}\" \"{}\"",
             local.path().display(),
             path.replace('/', "\\")
-        );
-        let out = Command::new("smbclient")
-            .args([
-                "//127.0.0.1/sysvol",
-                &format!("-UAdministrator%{}", self.password),
-                "-c",
-                &cmd,
-            ])
-            .output()
-            .expect("smbclient runs");
+        ));
         assert!(
             out.status.success(),
             "smbclient put failed: {}",
@@ -347,14 +342,18 @@ impl Lab {
             "Pw-0123456789-Aa1!",
             "--userou=OU=Staff,OU=Corp",
         ]);
-        let show = self.samba_tool(&["user", "show", &sam, "--attributes=objectSid"]);
-        let sid = show
-            .lines()
+        let sid = self.sid_of("user", &sam);
+        (sam, sid)
+    }
+
+    /// The SID of a user or group, as samba-tool shows it.
+    pub fn sid_of(&self, kind: &str, name: &str) -> String {
+        let show = self.samba_tool(&[kind, "show", name, "--attributes=objectSid"]);
+        show.lines()
             .find_map(|l| l.strip_prefix("objectSid: "))
             .expect("objectSid")
             .trim()
-            .to_string();
-        (sam, sid)
+            .to_string()
     }
 
     /// A connector account named the way Entra Connect names it.
@@ -362,13 +361,7 @@ impl Lab {
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
         let sam = format!("MSOL_{:06x}{:06x}", std::process::id() & 0xff_ffff, n);
         self.samba_tool(&["user", "create", &sam, "Pw-0123456789-Aa1!"]);
-        let show = self.samba_tool(&["user", "show", &sam, "--attributes=objectSid"]);
-        let sid = show
-            .lines()
-            .find_map(|l| l.strip_prefix("objectSid: "))
-            .expect("objectSid")
-            .trim()
-            .to_string();
+        let sid = self.sid_of("user", &sam);
         (sam, sid)
     }
 }
