@@ -8,6 +8,7 @@
 pub mod api;
 pub mod batch;
 pub mod error;
+pub mod openapi;
 pub mod state;
 pub mod token;
 
