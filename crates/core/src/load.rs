@@ -95,7 +95,21 @@ fn yaml_error(e: &serde_yaml::Error, text: &str, origin: &Path) -> Diagnostic {
             (line, column) = (l, c);
         }
     }
-    Diagnostic::new(format!("{}:{line}:{column}: {message}", origin.display()))
+    let mut d = Diagnostic::new(format!("{}:{line}:{column}: {message}", origin.display()));
+    if let Some(s) =
+        unknown_field(&message).and_then(|k| crate::suggest::closest(k, expected(&message)))
+    {
+        d = d.hint(format!("did you mean `{s}`?"));
+    }
+    d
+}
+
+/// The names serde lists after "expected one of".
+fn expected(message: &str) -> Vec<&str> {
+    let Some(i) = message.find("expected") else {
+        return vec![];
+    };
+    message[i..].split('`').skip(1).step_by(2).collect()
 }
 
 fn unknown_field(message: &str) -> Option<&str> {
@@ -212,6 +226,20 @@ pub fn validate(spec: &Spec) -> Diagnostics {
                 ));
                 diags.extend(crate::policy::validate_template(&address, &g.template));
             }
+            Resource::GraphLicense(l) if l.require_service_plans.is_empty() => {
+                diags.push(
+                    Diagnostic::new("`require_service_plans` is empty")
+                        .at(&address)
+                        .hint("name at least one, e.g. AAD_PREMIUM"),
+                );
+            }
+            Resource::Manual(m) if m.steps.is_empty() => {
+                diags.push(Diagnostic::new("`steps` is empty").at(&address));
+            }
+            Resource::GraphLicense(_)
+            | Resource::GraphAuthorizationPolicy(_)
+            | Resource::GraphDirectorySync(_)
+            | Resource::Manual(_) => {}
             Resource::AdPasswordPolicy(p) => {
                 diags.extend(crate::policy::validate(
                     &address,

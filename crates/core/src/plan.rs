@@ -34,11 +34,11 @@ impl Plan {
     }
 
     pub fn has_changes(&self) -> bool {
-        self.resources.iter().any(|r| r.action != Action::NoOp)
+        self.resources.iter().any(|r| r.action == Action::Update)
     }
 
     pub fn changed(&self) -> impl Iterator<Item = &ResourcePlan> {
-        self.resources.iter().filter(|r| r.action != Action::NoOp)
+        self.resources.iter().filter(|r| r.action == Action::Update)
     }
 
     pub fn summary(&self) -> Summary {
@@ -47,6 +47,7 @@ impl Plan {
             match r.action {
                 Action::NoOp => s.unchanged += 1,
                 Action::Update => s.update += 1,
+                Action::Manual => s.manual += 1,
             }
             for c in &r.changes {
                 match c.op {
@@ -68,6 +69,7 @@ pub struct Summary {
     pub add: usize,
     pub remove: usize,
     pub set: usize,
+    pub manual: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,6 +77,8 @@ pub struct Summary {
 pub enum Action {
     NoOp,
     Update,
+    /// Steps for a person: shown every time, never applied, never verified.
+    Manual,
 }
 
 impl Action {
@@ -82,6 +86,7 @@ impl Action {
         match self {
             Action::NoOp => "no-op",
             Action::Update => "update",
+            Action::Manual => "manual",
         }
     }
 }

@@ -31,6 +31,36 @@ pub struct Connections {
     /// Active Directory, over LDAPS or LDAP with StartTLS.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad: Option<AdConnection>,
+    /// Microsoft Graph, with an app registration's client credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub graph: Option<GraphConnection>,
+}
+
+/// An app registration that reads and writes the tenant's settings. Overridable from the
+/// environment: `HYBRIDCTL_GRAPH_TENANT_ID`, `_CLIENT_ID`, `_CLIENT_SECRET`, `_ENDPOINT`,
+/// `_TOKEN_URL`, `_CA_FILE`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GraphConnection {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// Name of the environment variable holding the client secret (default `HYBRIDCTL_GRAPH_CLIENT_SECRET`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret_env: Option<String>,
+    /// `global` (default), `usgov`, `usgov-dod` or `china`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud: Option<Cloud>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Cloud {
+    Global,
+    Usgov,
+    UsgovDod,
+    China,
 }
 
 /// How to reach a domain controller. Every field can be overridden from the environment
@@ -84,6 +114,18 @@ pub enum Resource {
     /// passwordsettings` sets it. On Windows DCs the GPO linked at the domain root wins.
     #[serde(rename = "ad.password_policy")]
     AdPasswordPolicy(AdPasswordPolicy),
+    /// A licence check: passes when an enabled SKU carries one of the service plans. Never writes.
+    #[serde(rename = "graph.license")]
+    GraphLicense(GraphLicense),
+    /// The tenant's authorization policy (`/policies/authorizationPolicy`).
+    #[serde(rename = "graph.authorization_policy")]
+    GraphAuthorizationPolicy(GraphAuthorizationPolicy),
+    /// Directory synchronization settings (`/directory/onPremisesSynchronization`).
+    #[serde(rename = "graph.directory_sync")]
+    GraphDirectorySync(GraphDirectorySync),
+    /// Steps no public API exposes: listed in every plan, apply and drift, never verified.
+    #[serde(rename = "manual")]
+    Manual(Manual),
 }
 
 impl Resource {
@@ -92,6 +134,10 @@ impl Resource {
             Resource::AdAcl(_) => "ad.acl",
             Resource::GpoSecurity(_) => "gpo.security",
             Resource::AdPasswordPolicy(_) => "ad.password_policy",
+            Resource::GraphLicense(_) => "graph.license",
+            Resource::GraphAuthorizationPolicy(_) => "graph.authorization_policy",
+            Resource::GraphDirectorySync(_) => "graph.directory_sync",
+            Resource::Manual(_) => "manual",
         }
     }
 
@@ -100,6 +146,10 @@ impl Resource {
             Resource::AdAcl(r) => &r.name,
             Resource::GpoSecurity(r) => &r.name,
             Resource::AdPasswordPolicy(r) => &r.name,
+            Resource::GraphLicense(r) => &r.name,
+            Resource::GraphAuthorizationPolicy(r) => &r.name,
+            Resource::GraphDirectorySync(r) => &r.name,
+            Resource::Manual(r) => &r.name,
         }
     }
 
@@ -261,6 +311,63 @@ pub enum Interval {
 #[serde(rename_all = "lowercase")]
 pub enum Never {
     Never,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GraphLicense {
+    pub name: String,
+    /// Service plans by name (`AAD_PREMIUM`) or id; any one of them, enabled, with units left, passes.
+    pub require_service_plans: Vec<String>,
+}
+
+/// Properties of the authorization policy hybridctl manages; unset ones are left alone.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GraphAuthorizationPolicy {
+    pub name: String,
+    /// Whether users can use self-service password reset (`allowedToUseSSPR`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_to_use_sspr: Option<bool>,
+    /// `allowEmailVerifiedUsersToJoinOrganization`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_email_verified_users_to_join_organization: Option<bool>,
+    /// `allowedToSignUpEmailBasedSubscriptions`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_to_sign_up_email_based_subscriptions: Option<bool>,
+    /// `blockMsolPowerShell`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block_msol_power_shell: Option<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GraphDirectorySync {
+    pub name: String,
+    /// `onPremisesDirectorySynchronizationFeature` properties by Graph's names, e.g. `blockSoftMatchEnabled: true`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub features: std::collections::BTreeMap<String, bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accidental_deletion_prevention: Option<AccidentalDeletionPrevention>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccidentalDeletionPrevention {
+    /// `disabled`, `enabledForCount` or `enabledForPercentage`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Deletions (or percent) per sync run that stop the export.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<u32>,
+}
+
+/// Steps an admin must do by hand; hybridctl lists them and never claims they are done.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Manual {
+    pub name: String,
+    pub steps: Vec<String>,
 }
 
 /// The JSON Schema of the spec, for editors and `hybridctl schema`.

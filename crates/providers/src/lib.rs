@@ -4,6 +4,8 @@
 pub mod ad;
 pub mod env;
 pub mod gpo;
+pub mod graph;
+pub mod manual;
 pub mod policy;
 pub mod secret;
 

@@ -13,6 +13,8 @@ use anyhow::{Context as _, Result};
 use hybridctl_core::load::{self, LoadedSpec};
 use hybridctl_core::{Diagnostics, Plan, Provider};
 use hybridctl_providers::ad::{settings::AdSettings, AdProvider};
+use hybridctl_providers::graph::{settings::GraphSettings, GraphProvider};
+use hybridctl_providers::manual::ManualProvider;
 
 use crate::args::Command;
 use crate::Context;
@@ -46,6 +48,18 @@ fn providers(spec: &LoadedSpec, ctx: &mut Context) -> Result<Vec<Box<dyn Provide
             ctx.err("warning: TLS certificate verification is OFF for Active Directory (insecure_skip_verify); use this only against a lab\n");
         }
         out.push(Box::new(AdProvider::new(settings)));
+    }
+    if spec
+        .spec
+        .resources
+        .iter()
+        .any(|r| r.kind().starts_with("graph."))
+    {
+        let settings = GraphSettings::resolve(spec.spec.connections.graph.as_ref(), &ctx.env)?;
+        out.push(Box::new(GraphProvider::new(settings)));
+    }
+    if spec.spec.resources.iter().any(|r| r.kind() == "manual") {
+        out.push(Box::new(ManualProvider));
     }
     Ok(out)
 }

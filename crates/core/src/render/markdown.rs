@@ -42,7 +42,17 @@ pub fn markdown(plan: &Plan, report: Report) -> String {
     if !notes.is_empty() {
         out.push_str(&format!("\n> [!WARNING]\n{}\n", notes.join("\n>\n")));
     }
-    for r in plan.resources.iter().filter(|r| r.action != Action::NoOp) {
+    for r in plan.resources.iter().filter(|r| r.action == Action::Manual) {
+        let _ = writeln!(
+            out,
+            "\n**`{}`**: manual steps, not verified by hybridctl\n",
+            r.address
+        );
+        for (i, step) in r.after.iter().enumerate() {
+            let _ = writeln!(out, "{}. {}", i + 1, step.text);
+        }
+    }
+    for r in plan.resources.iter().filter(|r| r.action == Action::Update) {
         let _ = write!(
             out,
             "\n<details open><summary><code>{}</code></summary>\n\n```diff\n",

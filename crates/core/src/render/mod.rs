@@ -105,11 +105,19 @@ fn diff_lines(r: &ResourcePlan) -> Vec<Line<'_>> {
 
 fn summary_line(plan: &Plan, report: Report) -> String {
     let s = plan.summary();
+    let manual = if s.manual > 0 {
+        format!(
+            " {} manual step list(s) to do by hand (not verified).",
+            s.manual
+        )
+    } else {
+        String::new()
+    };
     let mut entries = format!("{} to add, {} to remove", s.add, s.remove);
     if s.set > 0 {
         entries.push_str(&format!(", {} to change", s.set));
     }
-    match (report, plan.has_changes()) {
+    let line = match (report, plan.has_changes()) {
         (Report::Plan, false) => format!("No changes: {} resource(s) match the spec.", s.unchanged),
         (Report::Plan, true) => format!(
             "Plan: {} resource(s) to update ({entries}), {} unchanged.",
@@ -120,7 +128,8 @@ fn summary_line(plan: &Plan, report: Report) -> String {
             "Drift: {} resource(s) differ from the spec ({entries} to converge), {} match.",
             s.update, s.unchanged
         ),
-    }
+    };
+    format!("{line}{manual}")
 }
 
 #[cfg(test)]

@@ -21,7 +21,18 @@ pub fn text(plan: &Plan, report: Report, color: bool) -> String {
         }
     };
     let mut out = String::new();
-    for r in plan.resources.iter().filter(|r| r.action != Action::NoOp) {
+    for r in plan.resources.iter().filter(|r| r.action == Action::Manual) {
+        let _ = writeln!(
+            out,
+            "{}  (manual steps, not verified by hybridctl)",
+            paint(&format!("{BOLD}{YELLOW}"), &format!("? {}", r.address))
+        );
+        for (i, step) in r.after.iter().enumerate() {
+            let _ = writeln!(out, "  {:>2}. {}", i + 1, step.text);
+        }
+        out.push('\n');
+    }
+    for r in plan.resources.iter().filter(|r| r.action == Action::Update) {
         let head = format!("~ {}", r.address);
         let _ = writeln!(
             out,

@@ -93,6 +93,8 @@ impl Provider for AdProvider {
                 Resource::AdAcl(a) => acls.push((r.address(), a)),
                 Resource::GpoSecurity(g) => gpos_wanted.push((r.address(), g)),
                 Resource::AdPasswordPolicy(p) => policies.push((r.address(), p)),
+                // The engine only hands this provider the kinds it names.
+                _ => {}
             }
         }
         let mut diags = Diagnostics::default();

@@ -1,0 +1,357 @@
+//! The Graph resource kinds: what each reads, how it compares, what it writes.
+
+use std::collections::BTreeMap;
+
+use hybridctl_core::spec::{GraphAuthorizationPolicy, GraphDirectorySync, GraphLicense};
+use hybridctl_core::{
+    digest, suggest, Action, Address, Change, ChangeOp, Diagnostic, Entry, ResourcePlan,
+};
+use serde_json::{json, Map, Value};
+
+/// `onPremisesDirectorySynchronizationFeature` properties, from Microsoft's schema.
+pub const FEATURES: &[&str] = &[
+    "allowOnPremUpdateOfOnPremisesObjectIdentifierEnabled",
+    "blockCloudObjectTakeoverThroughHardMatchEnabled",
+    "blockSoftMatchEnabled",
+    "bypassDirSyncOverridesEnabled",
+    "cloudPasswordPolicyForPasswordSyncedUsersEnabled",
+    "concurrentCredentialUpdateEnabled",
+    "concurrentOrgIdProvisioningEnabled",
+    "deviceWritebackEnabled",
+    "directoryExtensionsEnabled",
+    "fopeConflictResolutionEnabled",
+    "groupWriteBackEnabled",
+    "passwordSyncEnabled",
+    "passwordWritebackEnabled",
+    "quarantineUponProxyAddressesConflictEnabled",
+    "quarantineUponUpnConflictEnabled",
+    "softMatchOnUpnEnabled",
+    "synchronizeUpnForManagedUsersEnabled",
+    "unifiedGroupWritebackEnabled",
+    "userForcePasswordChangeOnLogonEnabled",
+    "userWritebackEnabled",
+];
+
+const PREVENTION_TYPES: &[&str] = &["disabled", "enabledForCount", "enabledForPercentage"];
+
+pub const SKUS_PATH: &str = "/subscribedSkus?$select=skuId,skuPartNumber,capabilityStatus,consumedUnits,prepaidUnits,servicePlans";
+pub const SYNC_PATH: &str =
+    "/directory/onPremisesSynchronization?$select=id,features,configuration";
+
+// ---- graph.license ---------------------------------------------------------------
+
+/// Passes (a no-op plan) when an enabled SKU carries a wanted plan with units left.
+pub fn license(
+    address: &Address,
+    spec: &GraphLicense,
+    skus: &[Value],
+) -> Result<ResourcePlan, Diagnostic> {
+    let wanted = |p: &Value| {
+        spec.require_service_plans.iter().any(|w| {
+            p.get("servicePlanName")
+                .and_then(Value::as_str)
+                .is_some_and(|n| n.eq_ignore_ascii_case(w))
+                || p.get("servicePlanId")
+                    .and_then(Value::as_str)
+                    .is_some_and(|i| i.eq_ignore_ascii_case(w))
+        })
+    };
+    let mut found = Vec::new();
+    for sku in skus {
+        let name = sku
+            .get("skuPartNumber")
+            .and_then(Value::as_str)
+            .unwrap_or("?");
+        let status = sku
+            .get("capabilityStatus")
+            .and_then(Value::as_str)
+            .unwrap_or("?");
+        let enabled = sku
+            .pointer("/prepaidUnits/enabled")
+            .and_then(Value::as_i64)
+            .unwrap_or(0);
+        let consumed = sku
+            .get("consumedUnits")
+            .and_then(Value::as_i64)
+            .unwrap_or(0);
+        let plans: Vec<&Value> = sku
+            .get("servicePlans")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter(|p| wanted(p)).collect())
+            .unwrap_or_default();
+        let good = plans
+            .iter()
+            .find(|p| p.get("provisioningStatus").and_then(Value::as_str) == Some("Success"));
+        if let (Some(plan), "Enabled", true) = (good, status, enabled > consumed) {
+            let plan = plan
+                .get("servicePlanName")
+                .and_then(Value::as_str)
+                .unwrap_or("?");
+            let line = Entry {
+                text: format!(
+                    "{plan} in {name}: enabled, {} of {enabled} units left",
+                    enabled - consumed
+                ),
+                code: None,
+            };
+            return Ok(ResourcePlan {
+                address: address.clone(),
+                action: Action::NoOp,
+                target: "subscribedSkus".into(),
+                spec_digest: String::new(),
+                observed: digest::of_json(&(name, status, enabled, consumed)),
+                before: vec![line.clone()],
+                after: vec![line],
+                changes: vec![],
+                notes: vec![],
+            });
+        }
+        let why = match (plans.first(), status) {
+            (None, _) => "none of the plans".to_string(),
+            (Some(_), s) if s != "Enabled" => format!("the SKU is {s}"),
+            (Some(_), _) if good.is_none() => {
+                "the plan is not provisioned (status is not Success)".to_string()
+            }
+            _ => format!("no units left ({consumed} of {enabled} used)"),
+        };
+        found.push(format!("{name} ({why})"));
+    }
+    Err(Diagnostic::new(format!(
+        "licence check failed: no enabled subscription carries {} with units left; found {}",
+        spec.require_service_plans.join(" or "),
+        if found.is_empty() { "no subscriptions".into() } else { found.join(", ") }
+    ))
+    .at(address)
+    .hint("buy or assign Microsoft Entra ID P1/P2 (or Microsoft 365 Business Premium); nothing is applied while a check fails"))
+}
+
+// ---- graph.authorization_policy ---------------------------------------------------
+
+/// Spec keys and Graph's property names.
+fn authorization_properties(spec: &GraphAuthorizationPolicy) -> Vec<(&'static str, bool)> {
+    [
+        ("allowedToUseSSPR", spec.allowed_to_use_sspr),
+        (
+            "allowEmailVerifiedUsersToJoinOrganization",
+            spec.allow_email_verified_users_to_join_organization,
+        ),
+        (
+            "allowedToSignUpEmailBasedSubscriptions",
+            spec.allowed_to_sign_up_email_based_subscriptions,
+        ),
+        ("blockMsolPowerShell", spec.block_msol_power_shell),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.map(|v| (k, v)))
+    .collect()
+}
+
+pub fn authorization_path(spec: &GraphAuthorizationPolicy) -> String {
+    let props: Vec<&str> = authorization_properties(spec)
+        .iter()
+        .map(|(k, _)| *k)
+        .collect();
+    format!("/policies/authorizationPolicy?$select={}", props.join(","))
+}
+
+pub fn authorization(
+    address: &Address,
+    spec: &GraphAuthorizationPolicy,
+    live: &Value,
+) -> ResourcePlan {
+    let wanted: Vec<(String, Value)> = authorization_properties(spec)
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect();
+    settings_plan(
+        address,
+        "policies/authorizationPolicy",
+        &wanted,
+        |k| live.get(k).cloned().unwrap_or(Value::Null),
+        |k, v| json!({ k: v }),
+    )
+}
+
+/// The properties that differ, as one PATCH body.
+pub fn patch_body(planned: &ResourcePlan) -> Result<Value, Diagnostic> {
+    let mut body = Map::new();
+    for c in &planned.changes {
+        let Value::Object(m) = &c.payload else {
+            return Err(Diagnostic::new(
+                "the plan holds a change hybridctl cannot read",
+            ));
+        };
+        merge(&mut body, m);
+    }
+    Ok(Value::Object(body))
+}
+
+fn merge(into: &mut Map<String, Value>, from: &Map<String, Value>) {
+    for (k, v) in from {
+        match (into.get_mut(k), v) {
+            (Some(Value::Object(a)), Value::Object(b)) => merge(a, b),
+            _ => {
+                into.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
+/// A plan over named settings: each compared, each differing one a change whose payload
+/// is its own PATCH fragment.
+fn settings_plan(
+    address: &Address,
+    target: &str,
+    wanted: &[(String, Value)],
+    now: impl Fn(&str) -> Value,
+    fragment: impl Fn(&str, &Value) -> Value,
+) -> ResourcePlan {
+    let mut changes = Vec::new();
+    let (mut before, mut after, mut seen) = (Vec::new(), Vec::new(), BTreeMap::new());
+    for (k, want) in wanted {
+        let current = now(k);
+        seen.insert(k.clone(), current.clone());
+        before.push(Entry {
+            text: format!("{k} = {current}"),
+            code: None,
+        });
+        after.push(Entry {
+            text: format!("{k} = {want}"),
+            code: None,
+        });
+        if &current != want {
+            changes.push(Change {
+                op: ChangeOp::Set,
+                entry: Entry {
+                    text: format!("{k}: {current} -> {want}"),
+                    code: None,
+                },
+                payload: fragment(k, want),
+            });
+        }
+    }
+    ResourcePlan {
+        address: address.clone(),
+        action: if changes.is_empty() {
+            Action::NoOp
+        } else {
+            Action::Update
+        },
+        target: target.to_string(),
+        spec_digest: String::new(),
+        observed: digest::of_json(&seen),
+        before,
+        after,
+        changes,
+        notes: vec![],
+    }
+}
+
+/// The fingerprint a fresh read must match before writing.
+pub fn observed(planned: &ResourcePlan, live: &Value, sync: bool) -> String {
+    let keys: Vec<String> = planned
+        .before
+        .iter()
+        .filter_map(|e| e.text.split(" = ").next().map(str::to_string))
+        .collect();
+    let seen: BTreeMap<String, Value> = keys
+        .into_iter()
+        .map(|k| {
+            let v = if sync {
+                sync_value(live, &k)
+            } else {
+                live.get(&k).cloned().unwrap_or(Value::Null)
+            };
+            (k, v)
+        })
+        .collect();
+    digest::of_json(&seen)
+}
+
+// ---- graph.directory_sync ----------------------------------------------------------
+
+/// Offline-checkable mistakes: unknown feature names (with suggestions), settings no API changes.
+pub fn check_sync(address: &Address, spec: &GraphDirectorySync) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for name in spec.features.keys() {
+        if name == "passwordWritebackEnabled" {
+            out.push(
+                Diagnostic::new("features.passwordWritebackEnabled is documented by Microsoft as not in use and not updatable")
+                    .at(address)
+                    .hint("enable writeback in Entra Connect and the portal; list those steps in a `manual` resource"),
+            );
+        } else if !FEATURES.contains(&name.as_str()) {
+            let mut d =
+                Diagnostic::new(format!("unknown directory sync feature `{name}`")).at(address);
+            d = match suggest::closest(name, FEATURES.iter().copied()) {
+                Some(s) => d.hint(format!("did you mean `{s}`?")),
+                None => d.hint(format!("features are: {}", FEATURES.join(", "))),
+            };
+            out.push(d);
+        }
+    }
+    if let Some(p) = &spec.accidental_deletion_prevention {
+        if !PREVENTION_TYPES.contains(&p.kind.as_str()) {
+            let mut d = Diagnostic::new(format!(
+                "unknown accidental_deletion_prevention type `{}`",
+                p.kind
+            ))
+            .at(address);
+            d = match suggest::closest(&p.kind, PREVENTION_TYPES.iter().copied()) {
+                Some(s) => d.hint(format!("did you mean `{s}`?")),
+                None => d.hint(format!("types are: {}", PREVENTION_TYPES.join(", "))),
+            };
+            out.push(d);
+        } else if p.kind != "disabled" && p.threshold.is_none() {
+            out.push(
+                Diagnostic::new(
+                    "accidental_deletion_prevention needs a threshold unless its type is disabled",
+                )
+                .at(address),
+            );
+        }
+    }
+    out
+}
+
+fn sync_value(live: &Value, key: &str) -> Value {
+    match key {
+        "synchronizationPreventionType" | "alertThreshold" => live
+            .pointer(&format!(
+                "/configuration/accidentalDeletionPrevention/{key}"
+            ))
+            .cloned()
+            .unwrap_or(Value::Null),
+        k => live
+            .pointer(&format!("/features/{k}"))
+            .cloned()
+            .unwrap_or(Value::Null),
+    }
+}
+
+pub fn directory_sync(address: &Address, spec: &GraphDirectorySync, live: &Value) -> ResourcePlan {
+    let mut wanted: Vec<(String, Value)> = spec
+        .features
+        .iter()
+        .map(|(k, v)| (k.clone(), json!(v)))
+        .collect();
+    if let Some(p) = &spec.accidental_deletion_prevention {
+        wanted.push(("synchronizationPreventionType".into(), json!(p.kind)));
+        if let Some(t) = p.threshold {
+            wanted.push(("alertThreshold".into(), json!(t)));
+        }
+    }
+    let id = live.get("id").and_then(Value::as_str).unwrap_or_default();
+    settings_plan(
+        address,
+        &format!("directory/onPremisesSynchronization/{id}"),
+        &wanted,
+        |k| sync_value(live, k),
+        |k, v| match k {
+            "synchronizationPreventionType" | "alertThreshold" => {
+                json!({"configuration": {"accidentalDeletionPrevention": { k: v }}})
+            }
+            _ => json!({"features": { k: v }}),
+        },
+    )
+}

@@ -1,0 +1,142 @@
+//! Where and how to reach Graph: the spec's `connections.graph`, overridden by the environment.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use hybridctl_core::spec::{Cloud, GraphConnection};
+use hybridctl_core::Diagnostic;
+
+use crate::env::{self, Env};
+use crate::Secret;
+
+pub const ENV_TENANT: &str = "HYBRIDCTL_GRAPH_TENANT_ID";
+pub const ENV_CLIENT: &str = "HYBRIDCTL_GRAPH_CLIENT_ID";
+pub const ENV_SECRET: &str = "HYBRIDCTL_GRAPH_CLIENT_SECRET";
+pub const ENV_ENDPOINT: &str = "HYBRIDCTL_GRAPH_ENDPOINT";
+pub const ENV_TOKEN_URL: &str = "HYBRIDCTL_GRAPH_TOKEN_URL";
+pub const ENV_CA_FILE: &str = "HYBRIDCTL_GRAPH_CA_FILE";
+pub const ENV_MAX_RETRY: &str = "HYBRIDCTL_GRAPH_MAX_RETRY_SECONDS";
+
+#[derive(Clone, Debug)]
+pub struct GraphSettings {
+    pub tenant_id: String,
+    pub client_id: String,
+    pub secret: Secret,
+    /// `https://graph.microsoft.com/v1.0` or a national cloud's, or the emulator's.
+    pub endpoint: String,
+    pub token_url: String,
+    pub ca_file: Option<PathBuf>,
+    /// How long retries of throttled or unavailable requests may wait in all.
+    pub max_retry: Duration,
+}
+
+/// Login and Graph hosts of each national cloud.
+fn hosts(cloud: Cloud) -> (&'static str, &'static str) {
+    match cloud {
+        Cloud::Global => (
+            "https://login.microsoftonline.com",
+            "https://graph.microsoft.com",
+        ),
+        Cloud::Usgov => (
+            "https://login.microsoftonline.us",
+            "https://graph.microsoft.us",
+        ),
+        Cloud::UsgovDod => (
+            "https://login.microsoftonline.us",
+            "https://dod-graph.microsoft.us",
+        ),
+        Cloud::China => (
+            "https://login.chinacloudapi.cn",
+            "https://microsoftgraph.chinacloudapi.cn",
+        ),
+    }
+}
+
+impl GraphSettings {
+    pub fn resolve(spec: Option<&GraphConnection>, env: &Env) -> Result<GraphSettings, Diagnostic> {
+        let spec = spec.cloned().unwrap_or_default();
+        let need = |v: Option<String>, var: &str, key: &str| {
+            v.ok_or_else(|| {
+                Diagnostic::new(format!("no Graph {key} is set"))
+                    .hint(format!("set connections.graph.{key} in the spec or {var}"))
+            })
+        };
+        let tenant_id = need(
+            env::get(env, ENV_TENANT)
+                .map(str::to_string)
+                .or(spec.tenant_id.clone()),
+            ENV_TENANT,
+            "tenant_id",
+        )?;
+        let client_id = need(
+            env::get(env, ENV_CLIENT)
+                .map(str::to_string)
+                .or(spec.client_id.clone()),
+            ENV_CLIENT,
+            "client_id",
+        )?;
+        let secret_var = spec
+            .client_secret_env
+            .clone()
+            .unwrap_or_else(|| ENV_SECRET.to_string());
+        let secret = env::get(env, ENV_SECRET)
+            .or_else(|| env::get(env, &secret_var))
+            .map(|s| Secret::new(s.to_string()))
+            .ok_or_else(|| {
+                Diagnostic::new("the Graph client secret is not set").hint(format!(
+                    "export {secret_var} with the secret's value (not its ID)"
+                ))
+            })?;
+        let (login, graph) = hosts(spec.cloud.unwrap_or(Cloud::Global));
+        let endpoint = env::get(env, ENV_ENDPOINT)
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("{graph}/v1.0"));
+        let token_url = env::get(env, ENV_TOKEN_URL)
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("{login}/{tenant_id}/oauth2/v2.0/token"));
+        let max_retry = env::get(env, ENV_MAX_RETRY)
+            .and_then(|v| v.parse().ok())
+            .map(Duration::from_secs_f64)
+            .unwrap_or(Duration::from_secs(120));
+        Ok(GraphSettings {
+            tenant_id,
+            client_id,
+            secret,
+            endpoint: endpoint.trim_end_matches('/').to_string(),
+            token_url,
+            ca_file: env::get(env, ENV_CA_FILE).map(PathBuf::from),
+            max_retry,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn national_clouds_and_overrides() {
+        let env: Env = [(ENV_TENANT, "t"), (ENV_CLIENT, "c"), (ENV_SECRET, "s")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let s = GraphSettings::resolve(
+            Some(&GraphConnection {
+                cloud: Some(Cloud::Usgov),
+                ..Default::default()
+            }),
+            &env,
+        )
+        .unwrap();
+        assert_eq!(s.endpoint, "https://graph.microsoft.us/v1.0");
+        assert_eq!(
+            s.token_url,
+            "https://login.microsoftonline.us/t/oauth2/v2.0/token"
+        );
+        let mut env = env;
+        env.insert(ENV_ENDPOINT.into(), "https://127.0.0.1:8443/v1.0/".into());
+        let s = GraphSettings::resolve(None, &env).unwrap();
+        assert_eq!(s.endpoint, "https://127.0.0.1:8443/v1.0");
+        assert!(!format!("{s:?}").contains("\"s\""));
+    }
+}
