@@ -9,3 +9,4 @@ mod bad_input;
 mod connection;
 mod examples;
 mod gpo;
+mod graph;

@@ -46,7 +46,7 @@ impl GraphError {
         }
     }
 
-    fn from_body(status: u16, body: &Value) -> GraphError {
+    pub(crate) fn from_body(status: u16, body: &Value) -> GraphError {
         // OData errors, and the token endpoint's OAuth errors.
         let code = body
             .pointer("/error/code")

@@ -355,3 +355,139 @@ pub fn directory_sync(address: &Address, spec: &GraphDirectorySync, live: &Value
         },
     )
 }
+
+/// Microsoft's documentation samples, read by the provider's own code.
+#[cfg(test)]
+mod samples {
+    use super::*;
+    use crate::graph::client::GraphError;
+    use hybridctl_core::spec::AccidentalDeletionPrevention;
+
+    fn sample(name: &str) -> Value {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/graph/samples")
+            .join(name);
+        serde_json::from_str(
+            &std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+        )
+        .unwrap()
+    }
+
+    fn address(s: &str) -> Address {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn subscribed_skus_list() {
+        let skus = sample("subscribedSkus-list.response.json")["value"]
+            .as_array()
+            .unwrap()
+            .clone();
+        let ok = GraphLicense {
+            name: "x".into(),
+            require_service_plans: vec!["ADALLOM_S_O365".into()],
+        };
+        let p = license(&address("graph.license.x"), &ok, &skus).unwrap();
+        assert_eq!(p.action, Action::NoOp);
+        assert!(
+            p.after[0]
+                .text
+                .starts_with("ADALLOM_S_O365 in ENTERPRISEPREMIUM: enabled"),
+            "{:?}",
+            p.after
+        );
+        let p1 = GraphLicense {
+            name: "x".into(),
+            require_service_plans: vec!["AAD_PREMIUM".into()],
+        };
+        let e = license(&address("graph.license.x"), &p1, &skus).unwrap_err();
+        assert!(
+            e.message.contains(
+                "found ENTERPRISEPREMIUM (none of the plans), CRMSTANDARD (none of the plans)"
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn authorization_policy_get_and_update() {
+        let live = sample("authorizationPolicy-get.response.json");
+        let mut spec = GraphAuthorizationPolicy {
+            name: "t".into(),
+            allowed_to_use_sspr: Some(true),
+            allow_email_verified_users_to_join_organization: None,
+            allowed_to_sign_up_email_based_subscriptions: None,
+            block_msol_power_shell: None,
+        };
+        assert_eq!(
+            authorization(&address("graph.authorization_policy.t"), &spec, &live).action,
+            Action::NoOp
+        );
+        let mut off = live.clone();
+        off["allowedToUseSSPR"] = Value::Bool(false);
+        let plan = authorization(&address("graph.authorization_policy.t"), &spec, &off);
+        // The PATCH hybridctl sends is Microsoft's own example request.
+        assert_eq!(
+            patch_body(&plan).unwrap(),
+            sample("authorizationPolicy-update-allowedToUseSSPR.request.json")
+        );
+        spec.block_msol_power_shell = Some(true);
+        // `blockMsolPowerShell: null` in the sample reads as "not set", which differs.
+        assert_eq!(
+            authorization(&address("graph.authorization_policy.t"), &spec, &live)
+                .changes
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn on_premises_synchronization_get_and_update() {
+        let live = sample("onPremisesSynchronization-get.response.json");
+        let spec = GraphDirectorySync {
+            name: "t".into(),
+            features: [("groupWriteBackEnabled".to_string(), true)].into(),
+            accidental_deletion_prevention: Some(AccidentalDeletionPrevention {
+                kind: "enabledForCount".into(),
+                threshold: Some(500),
+            }),
+        };
+        let plan = directory_sync(&address("graph.directory_sync.t"), &spec, &live);
+        assert_eq!(
+            plan.target,
+            "directory/onPremisesSynchronization/12cce4b4-4ab8-40b7-be4d-f5d7742ec185"
+        );
+        let body = patch_body(&plan).unwrap();
+        // Only what differs from the sample: the feature (the prevention settings already match).
+        assert_eq!(
+            body,
+            serde_json::json!({"features": {"groupWriteBackEnabled": true}})
+        );
+        let documented = sample("onPremisesSynchronization-update.request.json");
+        assert_eq!(documented["features"], body["features"]);
+    }
+
+    #[test]
+    fn error_bodies() {
+        let e = GraphError::from_body(400, &sample("odata-error.json"));
+        assert_eq!(
+            (e.code.as_str(), e.message.as_str()),
+            (
+                "invalidRange",
+                "Uploaded fragment overlaps with existing data."
+            )
+        );
+        let e = GraphError::from_body(429, &sample("throttling-429.json"));
+        assert_eq!(e.code, "TooManyRequests");
+        let e = GraphError::from_body(400, &sample("token-error.json"));
+        assert_eq!(e.code, "invalid_scope");
+        assert!(
+            e.message.starts_with(
+                "AADSTS70011: The provided value for the input parameter 'scope' is not valid."
+            ),
+            "{}",
+            e.message
+        );
+        assert!(sample("token-response.json")["access_token"].is_string());
+    }
+}
