@@ -516,3 +516,82 @@ fn the_exchange_check_catches_a_response_that_breaks_the_schema() {
     tenant.hybridctl(&["plan", "-f", spec.to_str().unwrap()], |_| {});
     tenant.validated();
 }
+
+/// A self-signed RSA certificate and key, made by openssl.
+fn certificate(dir: &std::path::Path, name: &str) -> (PathBuf, PathBuf) {
+    let (cert, key) = (
+        dir.join(format!("{name}.pem")),
+        dir.join(format!("{name}.key")),
+    );
+    let out = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            &format!("/CN={name}"),
+        ])
+        .args([
+            "-keyout",
+            key.to_str().unwrap(),
+            "-out",
+            cert.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (cert, key)
+}
+
+#[test]
+fn certificate_credentials_sign_a_client_assertion() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = certificate(dir.path(), "app");
+    let (other_cert, other_key) = certificate(dir.path(), "other");
+    let pem = std::fs::read_to_string(&cert).unwrap();
+    let tenant = Tenant::start(|seed| {
+        seed.clients.push(serde_json::from_value(serde_json::json!({
+            "client_id": "33333333-3333-3333-3333-333333333333",
+            "certificate_pem": pem,
+            "permissions": ["LicenseAssignment.Read.All", "Policy.Read.All", "OnPremDirectorySynchronization.Read.All"]
+        })).unwrap());
+    });
+    let specs = Specs::new();
+    let spec = specs.write("g.yaml", SPEC);
+    let with = |cert: &PathBuf, key: &PathBuf| {
+        let (cert, key) = (cert.display().to_string(), key.display().to_string());
+        move |e: &mut BTreeMap<String, String>| {
+            e.remove("HYBRIDCTL_GRAPH_CLIENT_SECRET");
+            e.insert(
+                "HYBRIDCTL_GRAPH_CLIENT_ID".into(),
+                "33333333-3333-3333-3333-333333333333".into(),
+            );
+            e.insert("HYBRIDCTL_GRAPH_CERTIFICATE_FILE".into(), cert);
+            e.insert("HYBRIDCTL_GRAPH_PRIVATE_KEY_FILE".into(), key);
+        }
+    };
+    let ok = tenant.hybridctl(&["plan", "-f", spec.to_str().unwrap()], with(&cert, &key));
+    assert_eq!(ok.code, 0, "{}", ok.all());
+    let wrong = tenant.hybridctl(
+        &["plan", "-f", spec.to_str().unwrap()],
+        with(&other_cert, &other_key),
+    );
+    assert_eq!(wrong.code, 1, "{}", wrong.all());
+    assert!(wrong.stderr.contains("AADSTS700027"), "{}", wrong.stderr);
+    assert!(
+        wrong
+            .stderr
+            .contains("hint: the certificate is not the one registered"),
+        "{}",
+        wrong.stderr
+    );
+    tenant.validated();
+}

@@ -49,6 +49,12 @@ pub struct GraphConnection {
     /// Name of the environment variable holding the client secret (default `HYBRIDCTL_GRAPH_CLIENT_SECRET`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret_env: Option<String>,
+    /// Instead of a secret: the app's certificate (PEM), registered on the app registration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_file: Option<PathBuf>,
+    /// The certificate's RSA private key (PEM, PKCS#8 or PKCS#1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private_key_file: Option<PathBuf>,
     /// `global` (default), `usgov`, `usgov-dod` or `china`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cloud: Option<Cloud>,

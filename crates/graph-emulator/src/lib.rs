@@ -172,6 +172,17 @@ async fn graph_endpoint(
         None => rest.clone(),
     };
     let mut s = state.lock().unwrap();
+    if s.faults.drop > 0 {
+        s.faults.drop -= 1;
+        s.exchanges.push(Exchange {
+            method: method.to_string(),
+            path: rest,
+            status: 0,
+            request,
+            response: None,
+        });
+        return dropped();
+    }
     let r = if let Some(fault) = injected_fault(&mut s) {
         fault
     } else {
@@ -198,6 +209,18 @@ async fn graph_endpoint(
         response: r.2.clone(),
     });
     reply(r)
+}
+
+/// A response whose body fails after the headers: the connection is cut mid-answer.
+fn dropped() -> Response {
+    let failing = futures_util::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::other("dropped by fault injection"))
+    });
+    Response::builder()
+        .status(StatusCode::OK)
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from_stream(failing))
+        .expect("a valid response")
 }
 
 /// 429s and 503s switched on by configuration, counted down per request.

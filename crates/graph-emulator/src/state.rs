@@ -9,7 +9,12 @@ use serde_json::Value;
 #[derive(Clone, Debug, Deserialize)]
 pub struct Client {
     pub client_id: String,
+    /// The client secret, for apps that authenticate with one.
+    #[serde(default)]
     pub secret: String,
+    /// The app's registered certificate (PEM), for apps that sign client assertions.
+    #[serde(default)]
+    pub certificate_pem: Option<String>,
     /// Application permissions granted to the app (`Policy.ReadWrite.Authorization`, ...).
     pub permissions: Vec<String>,
 }

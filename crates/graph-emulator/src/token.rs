@@ -3,6 +3,7 @@
 
 use std::time::Instant;
 
+use rustls::pki_types::pem::PemObject;
 use serde_json::{json, Value};
 
 use crate::api::decode;
@@ -39,7 +40,14 @@ pub fn issue(state: &mut State, tenant: &str, form: &str) -> Reply {
         let scope = field("scope").unwrap_or_default();
         return error(400, "invalid_scope", 70011, &format!("The provided value for the input parameter 'scope' is not valid. The scope {scope} is not valid."));
     }
-    let id = field("client_id").unwrap_or_default();
+    let assertion = field("client_assertion");
+    let id = match (field("client_id"), &assertion) {
+        (Some(id), _) => id,
+        (None, Some(a)) => jwt_part(a, 1)
+            .and_then(|c| c.get("iss").and_then(Value::as_str).map(str::to_string))
+            .unwrap_or_default(),
+        (None, None) => String::new(),
+    };
     let Some(client) = state.client(&id).cloned() else {
         return error(
             400,
@@ -50,7 +58,18 @@ pub fn issue(state: &mut State, tenant: &str, form: &str) -> Reply {
             ),
         );
     };
-    if field("client_secret").as_deref() != Some(client.secret.as_str()) {
+    if let Some(assertion) = assertion {
+        if field("client_assertion_type").as_deref()
+            != Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+        {
+            return error(400, "invalid_request", 700025, "client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer.");
+        }
+        if let Err((number, why)) = check_assertion(&assertion, &client) {
+            return error(401, "invalid_client", number, &why);
+        }
+    } else if client.secret.is_empty()
+        || field("client_secret").as_deref() != Some(client.secret.as_str())
+    {
         return error(
             401,
             "invalid_client",
@@ -90,4 +109,82 @@ fn error(status: u16, code: &str, number: u32, description: &str) -> Reply {
         "correlation_id": correlation,
     });
     (status, vec![], Some(body))
+}
+
+fn jwt_part(jwt: &str, i: usize) -> Option<Value> {
+    use base64::Engine;
+    let part = jwt.split('.').nth(i)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(part)
+        .ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// A client assertion (RFC 7523) signed with the app's registered certificate.
+fn check_assertion(jwt: &str, client: &crate::state::Client) -> Result<(), (u32, String)> {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let bad = |n: u32, m: &str| Err((n, m.to_string()));
+    let parts: Vec<&str> = jwt.split('.').collect();
+    let (Some(header), Some(claims), 3) = (jwt_part(jwt, 0), jwt_part(jwt, 1), parts.len()) else {
+        return bad(50027, "Invalid JWT token. The token is malformed.");
+    };
+    let Some(pem) = &client.certificate_pem else {
+        return bad(700027, "Client assertion failed signature validation: the application has no certificate registered.");
+    };
+    let der = match rustls::pki_types::CertificateDer::from_pem_slice(pem.as_bytes()) {
+        Ok(d) => d,
+        Err(_) => return bad(700027, "The registered certificate cannot be read."),
+    };
+
+    let thumbprint = b64.encode(ring::digest::digest(&ring::digest::SHA256, der.as_ref()));
+    if header.get("alg").and_then(Value::as_str) != Some("RS256") {
+        return bad(5002738, "The client assertion must be signed with RS256.");
+    }
+    if header.get("x5t#S256").and_then(Value::as_str) != Some(thumbprint.as_str()) {
+        return bad(700027, "The certificate with identifier used to sign the client assertion is not registered on application.");
+    }
+    let Ok((_, cert)) = x509_parser::parse_x509_certificate(der.as_ref()) else {
+        return bad(700027, "The registered certificate cannot be parsed.");
+    };
+    let key = ring::signature::UnparsedPublicKey::new(
+        &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+        cert.public_key().subject_public_key.data.as_ref(),
+    );
+    let signature = b64.decode(parts[2]).unwrap_or_default();
+    if key
+        .verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &signature)
+        .is_err()
+    {
+        return bad(700027, "Client assertion failed signature validation.");
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let claim = |k: &str| claims.get(k).cloned().unwrap_or(Value::Null);
+    if claim("iss").as_str() != Some(client.client_id.as_str())
+        || claim("sub").as_str() != Some(client.client_id.as_str())
+    {
+        return bad(
+            700021,
+            "Client assertion application identifier doesn't match 'client_id' parameter.",
+        );
+    }
+    if !claim("aud")
+        .as_str()
+        .is_some_and(|a| a.ends_with("/oauth2/v2.0/token"))
+    {
+        return bad(
+            700024,
+            "Client assertion audience claim does not match Realm issuer.",
+        );
+    }
+    if claim("exp").as_u64().is_none_or(|e| e < now) {
+        return bad(
+            700024,
+            "Client assertion is not within its valid time range.",
+        );
+    }
+    Ok(())
 }

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use rustls::pki_types::{pem::PemObject, CertificateDer};
 use serde_json::{json, Value};
 
-use super::settings::GraphSettings;
+use super::assertion;
+use super::settings::{Credential, GraphSettings};
 
 /// Requests per `$batch`, Graph's limit.
 pub const BATCH_LIMIT: usize = 20;
@@ -71,6 +72,8 @@ pub struct GraphClient {
     http: reqwest::Client,
     settings: GraphSettings,
     token: Option<(String, Instant)>,
+    /// Loaded once, when the app authenticates with a certificate.
+    certificate: Option<assertion::Credential>,
 }
 
 impl GraphClient {
@@ -106,10 +109,18 @@ impl GraphClient {
             .timeout(Duration::from_secs(60))
             .build()
             .map_err(|e| e.to_string())?;
+        let certificate = match &settings.credential {
+            Credential::Certificate {
+                certificate,
+                private_key,
+            } => Some(assertion::Credential::load(certificate, private_key)?),
+            Credential::Secret(_) => None,
+        };
         Ok(GraphClient {
             http,
             settings,
             token: None,
+            certificate,
         })
     }
 
@@ -124,12 +135,31 @@ impl GraphClient {
             }
         }
         let s = &self.settings;
-        let form = [
-            ("grant_type", "client_credentials"),
-            ("client_id", s.client_id.as_str()),
-            ("client_secret", s.secret.expose()),
-            ("scope", &scope(&s.endpoint)),
+        let scope = scope(&s.endpoint);
+        let mut form = vec![
+            ("grant_type", "client_credentials".to_string()),
+            ("client_id", s.client_id.clone()),
+            ("scope", scope),
         ];
+        match (&s.credential, &self.certificate) {
+            (_, Some(cert)) => {
+                form.push((
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into(),
+                ));
+                form.push((
+                    "client_assertion",
+                    cert.assertion(&s.client_id, &s.token_url)
+                        .map_err(GraphError::local)?,
+                ));
+            }
+            (Credential::Secret(secret), None) => {
+                form.push(("client_secret", secret.expose().to_string()))
+            }
+            (Credential::Certificate { .. }, None) => {
+                return Err(GraphError::local("the certificate was not loaded".into()))
+            }
+        }
         let res = self
             .http
             .post(&s.token_url)
@@ -191,18 +221,22 @@ impl GraphClient {
                         .get("retry-after")
                         .and_then(|v| v.to_str().ok())
                         .and_then(|v| v.trim().parse::<f64>().ok());
-                    let text = res.text().await.unwrap_or_default();
-                    (
-                        status,
-                        retry_after,
-                        if text.is_empty() {
-                            Value::Null
-                        } else {
-                            serde_json::from_str(&text).unwrap_or(Value::Null)
-                        },
-                    )
+                    match res.text().await {
+                        Ok(text) if text.is_empty() => (status, retry_after, Value::Null),
+                        Ok(text) => (
+                            status,
+                            retry_after,
+                            serde_json::from_str(&text).unwrap_or(Value::Null),
+                        ),
+                        // The connection dropped mid-answer: nothing was read, try again.
+                        Err(e) => (
+                            0,
+                            None,
+                            json!({"error": {"code": "connection", "message": chain(&e)}}),
+                        ),
+                    }
                 }
-                Err(e) if e.is_connect() || e.is_timeout() || e.is_request() => (
+                Err(e) if e.is_connect() || e.is_timeout() || e.is_request() || e.is_body() => (
                     0,
                     None,
                     json!({"error": {"code": "connection", "message": chain(&e)}}),

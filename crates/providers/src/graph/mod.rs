@@ -1,5 +1,6 @@
 //! Microsoft Graph: licence checks and the tenant settings SSPR and sync depend on.
 
+pub mod assertion;
 pub mod client;
 pub mod resources;
 pub mod settings;
@@ -68,6 +69,9 @@ fn diagnostic(e: &GraphError, kind: &str, writing: bool) -> Diagnostic {
         "Authorization_RequestDenied" => d.hint(format!(
             "the app registration lacks the application permission {permission}: add it in Entra ID > App registrations > API permissions and grant admin consent"
         )),
+        "invalid_client" if e.message.contains("AADSTS7000") && e.message.contains("certificate") || e.message.contains("AADSTS700027") => d.hint(
+            "the certificate is not the one registered on the app registration: upload its public part (.cer) under Certificates & secrets, or check certificate_file and private_key_file",
+        ),
         "invalid_client" => d.hint(format!(
             "the client secret was refused: check {} holds the secret's value (not its ID) and that it has not expired",
             settings::ENV_SECRET

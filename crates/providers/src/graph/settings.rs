@@ -16,12 +16,25 @@ pub const ENV_ENDPOINT: &str = "HYBRIDCTL_GRAPH_ENDPOINT";
 pub const ENV_TOKEN_URL: &str = "HYBRIDCTL_GRAPH_TOKEN_URL";
 pub const ENV_CA_FILE: &str = "HYBRIDCTL_GRAPH_CA_FILE";
 pub const ENV_MAX_RETRY: &str = "HYBRIDCTL_GRAPH_MAX_RETRY_SECONDS";
+pub const ENV_CERTIFICATE: &str = "HYBRIDCTL_GRAPH_CERTIFICATE_FILE";
+pub const ENV_PRIVATE_KEY: &str = "HYBRIDCTL_GRAPH_PRIVATE_KEY_FILE";
+
+/// How the app proves who it is.
+#[derive(Clone, Debug)]
+pub enum Credential {
+    Secret(Secret),
+    /// Certificate and private key files (PEM).
+    Certificate {
+        certificate: PathBuf,
+        private_key: PathBuf,
+    },
+}
 
 #[derive(Clone, Debug)]
 pub struct GraphSettings {
     pub tenant_id: String,
     pub client_id: String,
-    pub secret: Secret,
+    pub credential: Credential,
     /// `https://graph.microsoft.com/v1.0` or a national cloud's, or the emulator's.
     pub endpoint: String,
     pub token_url: String,
@@ -81,12 +94,25 @@ impl GraphSettings {
             .unwrap_or_else(|| ENV_SECRET.to_string());
         let secret = env::get(env, ENV_SECRET)
             .or_else(|| env::get(env, &secret_var))
-            .map(|s| Secret::new(s.to_string()))
-            .ok_or_else(|| {
-                Diagnostic::new("the Graph client secret is not set").hint(format!(
-                    "export {secret_var} with the secret's value (not its ID)"
-                ))
-            })?;
+            .map(|s| Secret::new(s.to_string()));
+        let certificate = env::get(env, ENV_CERTIFICATE)
+            .map(PathBuf::from)
+            .or(spec.certificate_file.clone());
+        let private_key = env::get(env, ENV_PRIVATE_KEY)
+            .map(PathBuf::from)
+            .or(spec.private_key_file.clone());
+        let credential = match (secret, certificate, private_key) {
+            (Some(s), _, _) => Credential::Secret(s),
+            (None, Some(certificate), Some(private_key)) => Credential::Certificate { certificate, private_key },
+            (None, Some(_), None) | (None, None, Some(_)) => {
+                return Err(Diagnostic::new("a Graph certificate needs both certificate_file and private_key_file"));
+            }
+            (None, None, None) => {
+                return Err(Diagnostic::new("no Graph credential is set").hint(format!(
+                    "export {secret_var} with the client secret's value (not its ID), or give certificate_file and private_key_file"
+                )))
+            }
+        };
         let (login, graph) = hosts(spec.cloud.unwrap_or(Cloud::Global));
         let endpoint = env::get(env, ENV_ENDPOINT)
             .map(str::to_string)
@@ -101,7 +127,7 @@ impl GraphSettings {
         Ok(GraphSettings {
             tenant_id,
             client_id,
-            secret,
+            credential,
             endpoint: endpoint.trim_end_matches('/').to_string(),
             token_url,
             ca_file: env::get(env, ENV_CA_FILE).map(PathBuf::from),
