@@ -141,6 +141,22 @@ fn route(state: &mut State, client: &str, method: &str, url: &str, body: Option<
                 select.as_deref(),
             )
         }
+        ("GET", "/policies/authenticationMethodsPolicy") => {
+            allow(
+                state,
+                client,
+                &["Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"],
+            )?;
+            entity(
+                "policies/authenticationMethodsPolicy",
+                state.seed.authentication_methods_policy.clone(),
+                select.as_deref(),
+            )
+        }
+        ("PATCH", "/policies/authenticationMethodsPolicy") => {
+            allow(state, client, &["Policy.ReadWrite.AuthenticationMethod"])?;
+            patch(&mut state.seed.authentication_methods_policy, body)
+        }
         ("PATCH", "/policies/authorizationPolicy") => {
             allow(state, client, &["Policy.ReadWrite.Authorization"])?;
             patch(&mut state.seed.authorization_policy, body)

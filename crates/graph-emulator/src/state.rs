@@ -55,6 +55,7 @@ pub struct Seed {
     pub organization: Vec<Value>,
     pub on_premises_synchronization: Vec<Value>,
     pub authorization_policy: Value,
+    pub authentication_methods_policy: Value,
     #[serde(default)]
     pub faults: Faults,
 }
