@@ -46,6 +46,8 @@ pub enum FormatArg {
     Text,
     Json,
     Markdown,
+    /// JUnit XML (for CI systems: drift shows as failed tests).
+    Junit,
 }
 
 impl From<FormatArg> for Format {
@@ -54,6 +56,7 @@ impl From<FormatArg> for Format {
             FormatArg::Text => Format::Text,
             FormatArg::Json => Format::Json,
             FormatArg::Markdown => Format::Markdown,
+            FormatArg::Junit => Format::Junit,
         }
     }
 }
@@ -96,6 +99,15 @@ pub struct DriftArgs {
     pub spec: SpecArg,
     #[arg(long, value_enum, default_value = "text")]
     pub format: FormatArg,
+    /// Keep running: check, report, sleep this long (e.g. 15m, 1h), until SIGTERM or SIGINT.
+    #[arg(long, value_name = "DURATION", value_parser = hybridctl_core::time::parse_duration)]
+    pub every: Option<std::time::Duration>,
+    /// Write each report here too: latest.txt, latest.json, latest.junit.xml.
+    #[arg(long, value_name = "DIR")]
+    pub report_dir: Option<PathBuf>,
+    /// POST each JSON report to this URL (https, or http on loopback only).
+    #[arg(long, value_name = "URL")]
+    pub webhook: Option<String>,
 }
 
 #[derive(Debug, Args)]

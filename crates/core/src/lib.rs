@@ -12,6 +12,7 @@ pub mod provider;
 pub mod render;
 pub mod spec;
 pub mod suggest;
+pub mod time;
 
 pub use address::Address;
 pub use diag::{Diagnostic, Diagnostics};

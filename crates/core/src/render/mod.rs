@@ -2,10 +2,12 @@
 //! read only the `Plan`, so a saved plan renders exactly like a fresh one.
 
 mod json;
+mod junit;
 mod markdown;
 mod text;
 
 pub use json::json;
+pub use junit::junit;
 pub use markdown::markdown;
 pub use text::text;
 
@@ -26,6 +28,8 @@ pub enum Format {
     Text,
     Json,
     Markdown,
+    /// JUnit XML: one test case per resource, failed when it drifted.
+    Junit,
 }
 
 /// Renders `plan` in `format`.
@@ -34,6 +38,7 @@ pub fn render(plan: &Plan, report: Report, format: Format, color: bool) -> Strin
         Format::Text => text(plan, report, color),
         Format::Json => json(plan),
         Format::Markdown => markdown(plan, report),
+        Format::Junit => junit(plan),
     }
 }
 
