@@ -12,6 +12,7 @@ const USER_ACCOUNT_CONTROL: &str = "bf967a68-0de6-11d0-a285-00aa003049e2";
 
 #[test]
 fn password_writeback_permissions_end_to_end() {
+    let _shared = crate::harness::shared_objects();
     let lab = lab();
     let (sam, sid) = lab.connector();
     let p = format!("{}\\{sam}", lab.netbios);

@@ -46,6 +46,7 @@ fn template_text(guid: &str) -> String {
 
 #[test]
 fn minimum_password_age_zero_in_the_default_domain_policy() {
+    let _shared = crate::harness::shared_objects();
     let lab = lab();
     let specs = Specs::new();
     let spec = specs.write(

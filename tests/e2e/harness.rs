@@ -427,3 +427,10 @@ pub fn aces(sddl: &str) -> BTreeSet<String> {
 pub fn norm(ace: &str) -> String {
     aces(&format!("D:{ace}")).into_iter().next().unwrap()
 }
+
+/// Tests that write to objects every test shares (the domain root's ACL, the Default
+/// Domain Policy) take this, so one's plan is never made stale by another's apply.
+pub fn shared_objects() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}

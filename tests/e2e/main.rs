@@ -10,3 +10,4 @@ mod connection;
 mod examples;
 mod gpo;
 mod graph;
+mod init;

@@ -32,6 +32,32 @@ pub enum Command {
     Show(ShowArgs),
     /// Print the JSON Schema of the spec, for editors.
     Schema,
+    /// Write a starting spec for a known procedure, filled in from your domain.
+    Init(InitArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Procedure {
+    /// Entra ID SSPR password writeback: licence, SSPR, connector permissions, GPO, portal steps.
+    PasswordWriteback,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    #[arg(value_enum)]
+    pub procedure: Procedure,
+    /// Write the spec here instead of to stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Replace FILE if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// The connector account to grant (sAMAccountName), when the domain has several.
+    #[arg(long, value_name = "NAME")]
+    pub connector: Option<String>,
+    /// Do not connect: write placeholders, clearly marked.
+    #[arg(long)]
+    pub offline: bool,
 }
 
 #[derive(Debug, Args)]

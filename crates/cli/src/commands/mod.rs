@@ -2,6 +2,7 @@
 
 mod apply;
 mod drift;
+mod init;
 mod plan;
 mod schema;
 mod show;
@@ -27,6 +28,7 @@ pub async fn dispatch(command: Command, ctx: &mut Context) -> Result<u8> {
         Command::Drift(a) => drift::run(a, ctx).await,
         Command::Show(a) => show::run(a, ctx),
         Command::Schema => schema::run(ctx),
+        Command::Init(a) => init::run(a, ctx).await,
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod acl;
 pub mod connection;
 pub mod directory;
+pub mod discover;
 pub mod password_policy;
 pub mod rights;
 pub mod security;

@@ -1,0 +1,165 @@
+//! `init password-writeback`: a starting spec, filled in from the connected domain
+//! (its NetBIOS name, the GPO linked at its root, its connector account), or with
+//! clearly marked placeholders when offline.
+
+use anyhow::{bail, Context as _, Result};
+use hybridctl_providers::ad::discover;
+use hybridctl_providers::ad::settings::AdSettings;
+
+use crate::args::InitArgs;
+use crate::{exit, Context};
+
+const TEMPLATE: &str = include_str!("templates/password-writeback.yaml");
+
+pub async fn run(a: InitArgs, ctx: &mut Context) -> Result<u8> {
+    if let Some(out) = &a.out {
+        if out.exists() && !a.force {
+            bail!("{} exists; pass --force to replace it", out.display());
+        }
+    }
+    let settings = if a.offline {
+        None
+    } else {
+        AdSettings::resolve(None, &ctx.env).ok()
+    };
+    // Each value as it goes into the YAML; placeholders are quoted `'<...>'` where they
+    // stand as a value, bare where they sit inside a comment or a string.
+    let mut values: Vec<(&str, String)> = Vec::new();
+    let mut placeholders: Vec<&str> = Vec::new();
+    let mut set =
+        |key: &'static str, value: Option<String>, placeholder: &str, inside_text: bool| {
+            let text = match value {
+                Some(v) => v,
+                None => {
+                    placeholders.push(key);
+                    if inside_text {
+                        format!("<{placeholder}>")
+                    } else {
+                        format!("'<{placeholder}>'")
+                    }
+                }
+            };
+            values.push((key, text));
+        };
+    match &settings {
+        Some(s) => {
+            let domain = discover::domain(s)
+                .await
+                .map_err(|d| anyhow::anyhow!("{d}"))?;
+            let connector = pick_connector(&a, &domain.connectors, ctx)?;
+            set("domain", Some(domain.dns_domain.clone()), "", true);
+            set("dns_domain", Some(domain.dns_domain.clone()), "", true);
+            set("ldap_url", Some(s.url.clone()), "", false);
+            set("ldap_user", Some(s.user.clone()), "", false);
+            let connector = connector.map(|c| format!("'{}\\{c}'", domain.netbios));
+            set(
+                "connector",
+                connector,
+                &format!(
+                    "{}\\MSOL_ and 12 hex digits: account of the AD connector",
+                    domain.netbios
+                ),
+                false,
+            );
+            set(
+                "gpo",
+                domain.root_gpo.clone(),
+                "the GPO linked at the domain root",
+                false,
+            );
+        }
+        None => {
+            ctx.err("init: no AD connection (HYBRIDCTL_AD_URL unset, or --offline): writing placeholders\n");
+            set("domain", None, "your domain", true);
+            set("dns_domain", None, "your domain", true);
+            set("ldap_url", None, "ldaps://your-dc.example.com", false);
+            set("ldap_user", None, "svc-hybridctl@example.com", false);
+            set(
+                "connector",
+                None,
+                "DOMAIN\\MSOL_ and 12 hex digits: account of the AD connector",
+                false,
+            );
+            set(
+                "gpo",
+                None,
+                "the GPO linked at the domain root, e.g. Default Domain Policy",
+                false,
+            );
+        }
+    }
+    let env = |k: &str| ctx.env.get(k).filter(|v| !v.is_empty()).cloned();
+    set(
+        "tenant_id",
+        env("HYBRIDCTL_GRAPH_TENANT_ID"),
+        "tenant id",
+        false,
+    );
+    set(
+        "client_id",
+        env("HYBRIDCTL_GRAPH_CLIENT_ID"),
+        "client id of the app registration",
+        false,
+    );
+    let notice = if placeholders.is_empty() {
+        "#".to_string()
+    } else {
+        format!("#\n# PLACEHOLDERS: the values written '<like this>' ({}) must be replaced before planning.", placeholders.join(", "))
+    };
+    values.push(("notice", notice));
+    let spec = values.iter().fold(TEMPLATE.to_string(), |spec, (k, v)| {
+        spec.replace(&format!("{{{{{k}}}}}"), v)
+    });
+    match &a.out {
+        Some(out) => {
+            std::fs::write(out, &spec)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            ctx.err(&format!(
+                "Wrote {}; review it, then: hybridctl plan -f {}\n",
+                out.display(),
+                out.display()
+            ));
+        }
+        None => ctx.out(&spec),
+    }
+    Ok(exit::OK)
+}
+
+/// The connector account: the one given, the only one, or the one the user picks.
+fn pick_connector(a: &InitArgs, found: &[String], ctx: &mut Context) -> Result<Option<String>> {
+    if let Some(c) = &a.connector {
+        if !found.iter().any(|f| f.eq_ignore_ascii_case(c)) {
+            bail!(
+                "--connector {c}: no such connector account; found {}",
+                if found.is_empty() {
+                    "none".into()
+                } else {
+                    found.join(", ")
+                }
+            );
+        }
+        return Ok(Some(c.clone()));
+    }
+    match found {
+        [] => {
+            ctx.err("init: no MSOL_* or Sync_* account in the domain: is Entra Connect installed? Writing a placeholder.\n");
+            Ok(None)
+        }
+        [one] => Ok(Some(one.clone())),
+        many if ctx.interactive => {
+            ctx.out("Several connector accounts are in the domain:\n");
+            for (i, c) in many.iter().enumerate() {
+                ctx.out(&format!("  {}. {c}\n", i + 1));
+            }
+            ctx.out("Which one does Entra Connect use for this forest? Number: ");
+            let mut line = String::new();
+            ctx.stdin.read_line(&mut line)?;
+            let n: usize = line.trim().parse().context("answer with one of the numbers")?;
+            many.get(n.wrapping_sub(1)).cloned().map(Some).context("answer with one of the numbers")
+        }
+        many => bail!(
+            "several connector accounts are in the domain ({}); name one with --connector (Synchronization Service Manager > Connectors > the AD connector > Properties shows it)",
+            many.join(", ")
+        ),
+    }
+}
