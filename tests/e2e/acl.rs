@@ -391,3 +391,75 @@ fn plan_output_as_people_see_it() {
         );
     });
 }
+
+#[test]
+fn diff_shows_what_a_change_to_a_git_tracked_spec_would_do() {
+    let lab = lab();
+    let ou = lab.scratch_ou("review");
+    let (user, _) = lab.user("review");
+    let repo = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(repo.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    let entry = |rights: &str| {
+        format!("      - {{principal: 'LAB\\{user}', allow: [{rights}], applies_to: This object only}}\n")
+    };
+    let spec = repo.path().join("spec.yaml");
+    std::fs::write(&spec, acl_spec("review", &ou, &entry("Read"))).unwrap();
+    git(&["add", "spec.yaml"]);
+    git(&[
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.test",
+        "commit",
+        "-q",
+        "-m",
+        "base",
+    ]);
+    let spec = spec.to_str().unwrap();
+
+    let same = lab.hybridctl(&["diff", "--base", "HEAD", "-f", spec]);
+    assert_eq!(same.code, 0, "{}", same.all());
+    assert!(same.stdout.contains("No difference"), "{}", same.stdout);
+
+    std::fs::write(
+        spec,
+        acl_spec(
+            "review",
+            &ou,
+            &format!("{}{}", entry("Read"), entry("Delete")),
+        ),
+    )
+    .unwrap();
+    let changed = lab.hybridctl(&["diff", "--base", "HEAD", "-f", spec, "--format", "markdown"]);
+    assert_eq!(changed.code, 2, "{}", changed.all());
+    assert!(
+        changed.stdout.contains("### hybridctl diff against `HEAD`"),
+        "{}",
+        changed.stdout
+    );
+    assert!(
+        changed.stdout.contains(&format!(
+            "~ ad.acl.review\n  + allow LAB\\{user}: Delete (This object only)"
+        )),
+        "{}",
+        changed.stdout
+    );
+    assert!(
+        !changed.stdout.contains(": Read (This object only)"),
+        "unchanged entries are not shown: {}",
+        changed.stdout
+    );
+}

@@ -34,6 +34,21 @@ pub enum Command {
     Schema,
     /// Write a starting spec for a known procedure, filled in from your domain.
     Init(InitArgs),
+    /// What a change to a git-tracked spec would do: the spec at REV and the working copy,
+    /// both planned against live state, compared. Exit 2 when they differ.
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The git revision to compare with (e.g. origin/main, HEAD~1).
+    #[arg(long, value_name = "REV")]
+    pub base: String,
+    #[command(flatten)]
+    pub spec: SpecArg,
+    /// markdown: for a pull request comment.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: FormatArg,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

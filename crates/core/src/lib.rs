@@ -10,6 +10,7 @@ pub mod plan;
 pub mod policy;
 pub mod provider;
 pub mod render;
+pub mod review;
 pub mod spec;
 pub mod suggest;
 pub mod time;

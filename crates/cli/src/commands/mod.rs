@@ -1,6 +1,7 @@
 //! One function per command; shared steps (load, connect) here.
 
 mod apply;
+mod diff;
 mod drift;
 mod init;
 mod plan;
@@ -29,6 +30,7 @@ pub async fn dispatch(command: Command, ctx: &mut Context) -> Result<u8> {
         Command::Show(a) => show::run(a, ctx),
         Command::Schema => schema::run(ctx),
         Command::Init(a) => init::run(a, ctx).await,
+        Command::Diff(a) => diff::run(a, ctx).await,
     }
 }
 
