@@ -62,3 +62,112 @@ fn the_published_schema_agrees_with_the_loader() {
         );
     }
 }
+
+/// The hybridctl command lines in a CI or scheduler file, shell around them cut off.
+fn commands(text: &str) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    for line in text.lines().filter(|l| !l.trim_start().starts_with('#')) {
+        // Only where a command starts: a bare line, a list item, `run:`, or after the binary's path.
+        let Some(i) = line.find("hybridctl ") else {
+            continue;
+        };
+        let before = line[..i].trim();
+        if !(before.is_empty() || before == "-" || before == "run:" || before.ends_with("bin/")) {
+            continue;
+        }
+        let rest = &line[i + "hybridctl ".len()..];
+        let cmd = rest.split(['>', '|']).next().unwrap_or_default();
+        let words: Vec<String> = cmd
+            .split_whitespace()
+            .map(|w| w.trim_matches('"').to_string())
+            .collect();
+        if words.first().is_some_and(|w| {
+            [
+                "validate", "plan", "apply", "drift", "show", "schema", "init", "diff",
+            ]
+            .contains(&w.as_str())
+        }) {
+            out.push(words);
+        }
+    }
+    out
+}
+
+#[test]
+fn ci_and_scheduler_examples_parse_and_use_real_flags() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/ci");
+    let read = |name: &str| {
+        std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    };
+    let yaml = |name: &str| -> serde_yaml::Value {
+        serde_yaml::from_str(&read(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    };
+
+    let gh = yaml("github-actions.yml");
+    assert!(gh["jobs"]["plan"]["steps"]
+        .as_sequence()
+        .is_some_and(|s| !s.is_empty()));
+    assert!(gh["jobs"]["drift"]["steps"]
+        .as_sequence()
+        .is_some_and(|s| !s.is_empty()));
+    assert!(gh["on"]["schedule"].as_sequence().is_some());
+    let gl = yaml("gitlab-ci.yml");
+    assert_eq!(gl["drift"]["artifacts"]["reports"]["junit"], "drift.xml");
+    assert!(gl["plan"]["script"].as_sequence().is_some());
+    let k8s = yaml("kubernetes-cronjob.yaml");
+    assert_eq!(
+        (k8s["apiVersion"].as_str(), k8s["kind"].as_str()),
+        (Some("batch/v1"), Some("CronJob"))
+    );
+    let container = &k8s["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0];
+    let args: Vec<&str> = container["args"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    hybridctl_cli::check_args(&args)
+        .unwrap_or_else(|e| panic!("kubernetes-cronjob.yaml args: {e}"));
+
+    // systemd units: sections and key=value lines only.
+    for (name, sections) in [
+        ("hybridctl-drift.service", &["Unit", "Service"][..]),
+        ("hybridctl-drift.timer", &["Unit", "Timer", "Install"][..]),
+    ] {
+        let text = read(name);
+        let mut seen = Vec::new();
+        for line in text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
+            if let Some(s) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                seen.push(s.to_string());
+            } else {
+                assert!(
+                    line.split_once('=')
+                        .is_some_and(|(k, _)| !k.is_empty() && !k.contains(' ')),
+                    "{name}: not key=value: {line}"
+                );
+            }
+        }
+        for s in sections {
+            assert!(seen.iter().any(|x| x == s), "{name} lacks [{s}]");
+        }
+    }
+
+    let mut checked = 0;
+    for name in [
+        "github-actions.yml",
+        "gitlab-ci.yml",
+        "hybridctl-drift.service",
+    ] {
+        for cmd in commands(&read(name)) {
+            let words: Vec<&str> = cmd.iter().map(String::as_str).collect();
+            hybridctl_cli::check_args(&words)
+                .unwrap_or_else(|e| panic!("{name}: hybridctl {}: {e}", words.join(" ")));
+            checked += 1;
+        }
+    }
+    assert!(checked >= 7, "found only {checked} hybridctl commands");
+}

@@ -17,6 +17,14 @@ pub mod exit {
     pub const CHANGES: u8 = 2;
 }
 
+/// Whether `args` (without the program name) is a valid hybridctl command line; for
+/// checking documentation and CI examples against the real flags.
+pub fn check_args(args: &[&str]) -> Result<(), String> {
+    args::Cli::try_parse_from(std::iter::once("hybridctl").chain(args.iter().copied()))
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
 /// Runs one hybridctl command. Errors are printed once, here.
 pub fn run(ctx: &mut Context) -> u8 {
     let cli = match args::Cli::try_parse_from(&ctx.args) {
