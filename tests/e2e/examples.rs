@@ -171,3 +171,50 @@ fn ci_and_scheduler_examples_parse_and_use_real_flags() {
     }
     assert!(checked >= 7, "found only {checked} hybridctl commands");
 }
+
+/// The README documents every resource kind and every spec key the schema has.
+#[test]
+fn readme_covers_every_kind_and_key_of_the_schema() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let schema = hybridctl_core::spec::json_schema();
+    let (mut keys, mut kinds) = (
+        std::collections::BTreeSet::new(),
+        std::collections::BTreeSet::new(),
+    );
+    fn walk(
+        v: &serde_json::Value,
+        keys: &mut std::collections::BTreeSet<String>,
+        kinds: &mut std::collections::BTreeSet<String>,
+    ) {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let Some(serde_json::Value::Object(props)) = m.get("properties") {
+                    keys.extend(props.keys().cloned());
+                    if let Some(k) = props
+                        .get("kind")
+                        .and_then(|k| k.get("const"))
+                        .and_then(|c| c.as_str())
+                    {
+                        kinds.insert(k.to_string());
+                    }
+                }
+                m.values().for_each(|x| walk(x, keys, kinds));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, keys, kinds)),
+            _ => {}
+        }
+    }
+    walk(&schema, &mut keys, &mut kinds);
+    assert!(kinds.len() >= 7, "{kinds:?}");
+    let missing: Vec<String> = kinds
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .chain(keys.iter().filter(|k| *k != "kind").map(|k| k.to_string()))
+        .filter(|k| !readme.contains(k.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "README.md does not document: {missing:?}"
+    );
+}
