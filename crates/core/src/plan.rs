@@ -111,6 +111,40 @@ pub struct ResourcePlan {
     pub notes: Vec<String>,
 }
 
+impl ResourcePlan {
+    /// A plan for one resource; the action follows from the changes (none: no-op).
+    /// The engine fills in `spec_digest`.
+    pub fn new(
+        address: Address,
+        target: String,
+        observed: String,
+        before: Vec<Entry>,
+        after: Vec<Entry>,
+        changes: Vec<Change>,
+    ) -> ResourcePlan {
+        ResourcePlan {
+            address,
+            action: if changes.is_empty() {
+                Action::NoOp
+            } else {
+                Action::Update
+            },
+            target,
+            spec_digest: String::new(),
+            observed,
+            before,
+            after,
+            changes,
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn with_notes(mut self, notes: Vec<String>) -> ResourcePlan {
+        self.notes = notes;
+        self
+    }
+}
+
 /// One line of state: words for people, and its exact form (SDDL, `key = value`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Entry {

@@ -13,9 +13,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use async_trait::async_trait;
 use hybridctl_core::spec::{AdAcl, GpoSecurity, Resource};
-use hybridctl_core::{
-    Action, Address, Change, ChangeOp, Diagnostic, Diagnostics, Provider, ResourcePlan,
-};
+use hybridctl_core::{Address, Change, ChangeOp, Diagnostic, Diagnostics, Provider, ResourcePlan};
 use ldap3::ldap_escape;
 
 use acl::{AcePayload, LiveDacl};
@@ -273,21 +271,14 @@ async fn plan_acls(
                     });
                 }
             }
-            plans.push(ResourcePlan {
-                address: address.clone(),
-                action: if changes.is_empty() {
-                    Action::NoOp
-                } else {
-                    Action::Update
-                },
-                target: dn_read.clone(),
-                spec_digest: String::new(),
-                observed: live.fingerprint(),
-                before: entries(&mut live.explicit()),
-                after: entries(&mut after.iter().filter(|a| !a.is_inherited())),
+            plans.push(ResourcePlan::new(
+                address.clone(),
+                dn_read.clone(),
+                live.fingerprint(),
+                entries(&mut live.explicit()),
+                entries(&mut after.iter().filter(|a| !a.is_inherited())),
                 changes,
-                notes: vec![],
-            });
+            ));
         }
         Ok(plans)
     }

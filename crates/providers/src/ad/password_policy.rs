@@ -4,7 +4,7 @@
 //! with `gpo.security` there.
 
 use hybridctl_core::spec::AdPasswordPolicy;
-use hybridctl_core::{digest, Action, Address, Change, ChangeOp, Diagnostic, Entry, ResourcePlan};
+use hybridctl_core::{digest, Address, Change, ChangeOp, Diagnostic, Entry, ResourcePlan};
 use serde::{Deserialize, Serialize};
 
 use super::connection::Connection;
@@ -67,21 +67,14 @@ pub fn plan(
             });
         }
     }
-    ResourcePlan {
-        address: address.clone(),
-        action: if changes.is_empty() {
-            Action::NoOp
-        } else {
-            Action::Update
-        },
-        target: domain_dn.to_string(),
-        spec_digest: String::new(),
-        observed: fingerprint(head),
+    ResourcePlan::new(
+        address.clone(),
+        domain_dn.to_string(),
+        fingerprint(head),
         before,
         after,
         changes,
-        notes: vec![],
-    }
+    )
 }
 
 pub async fn apply(

@@ -12,8 +12,7 @@ use std::collections::HashMap;
 
 use hybridctl_core::spec::{GpoSecurity, TemplateSection};
 use hybridctl_core::{
-    digest, suggest, Action, Address, Change, ChangeOp, Diagnostic, Diagnostics, Entry,
-    ResourcePlan,
+    digest, suggest, Address, Change, ChangeOp, Diagnostic, Diagnostics, Entry, ResourcePlan,
 };
 use ldap3::Scope;
 use serde::{Deserialize, Serialize};
@@ -375,21 +374,15 @@ fn plan_one(
             payload: serde_json::to_value(Payload::AddExtension).expect("payload serializes"),
         });
     }
-    Ok(ResourcePlan {
-        address: address.clone(),
-        action: if changes.is_empty() {
-            Action::NoOp
-        } else {
-            Action::Update
-        },
-        target: format!("GPO {} {}", gpo.display_name, gpo.guid),
-        spec_digest: String::new(),
-        observed: seen.fingerprint(),
+    Ok(ResourcePlan::new(
+        address.clone(),
+        format!("GPO {} {}", gpo.display_name, gpo.guid),
+        seen.fingerprint(),
         before,
         after,
         changes,
-        notes: effective_notes(spec, gpo, head),
-    })
+    )
+    .with_notes(effective_notes(spec, gpo, head)))
 }
 
 fn describe(w: &Wanted, value: &str) -> String {

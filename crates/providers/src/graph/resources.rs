@@ -230,21 +230,14 @@ fn settings_plan(
             });
         }
     }
-    ResourcePlan {
-        address: address.clone(),
-        action: if changes.is_empty() {
-            Action::NoOp
-        } else {
-            Action::Update
-        },
-        target: target.to_string(),
-        spec_digest: String::new(),
-        observed: digest::of_json(&seen),
+    ResourcePlan::new(
+        address.clone(),
+        target.to_string(),
+        digest::of_json(&seen),
         before,
         after,
         changes,
-        notes: vec![],
-    }
+    )
 }
 
 /// The fingerprint a fresh read must match before writing.
