@@ -287,8 +287,17 @@ fn plan_one(
     let mut after = Vec::new();
     for w in wanted(spec) {
         let current = inf.get(&w.section, &w.key).map(str::to_string);
+        // Next to each password setting, what the domain head (in effect on Samba) says now.
+        let in_effect = w
+            .setting
+            .and_then(|s| Some((s, head.values.get(s.ad_attribute).copied()?)))
+            .map(|(s, raw)| match s.from_ad(raw) {
+                Some(v) => format!("  [domain head: {}]", s.show(v)),
+                None => format!("  [domain head: raw {raw}]"),
+            })
+            .unwrap_or_default();
         let line = |v: &str| Entry {
-            text: describe(&w, v),
+            text: format!("{}{in_effect}", describe(&w, v)),
             code: Some(format!("[{}] {} = {v}", w.section, w.key)),
         };
         if let Some(c) = &current {
