@@ -186,148 +186,143 @@ async fn plan_acls(
     session: &mut Session,
     acls: &[(Address, &AdAcl)],
 ) -> Result<Vec<ResourcePlan>, Diagnostics> {
-    {
-        let Session { conn, dir, .. } = session;
+    let Session { conn, dir, .. } = session;
 
-        let names: Vec<String> = acls
-            .iter()
-            .flat_map(|(_, a)| a.aces.iter().map(|e| e.principal.clone()))
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let principals = dir
-            .resolve_principals(conn, &names)
-            .await
-            .map_err(op_diagnostic)?;
+    let names: Vec<String> = acls
+        .iter()
+        .flat_map(|(_, a)| a.aces.iter().map(|e| e.principal.clone()))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let principals = dir
+        .resolve_principals(conn, &names)
+        .await
+        .map_err(op_diagnostic)?;
 
-        let mut diags = Diagnostics::default();
-        let mut wanted = Vec::new();
-        for (address, spec) in acls {
-            match acl::desired(spec, address, dir, &principals) {
-                Ok(d) => wanted.push(Some(d)),
-                Err(e) => {
-                    diags.extend(e);
-                    wanted.push(None);
-                }
+    let mut diags = Diagnostics::default();
+    let mut wanted = Vec::new();
+    for (address, spec) in acls {
+        match acl::desired(spec, address, dir, &principals) {
+            Ok(d) => wanted.push(Some(d)),
+            Err(e) => {
+                diags.extend(e);
+                wanted.push(None);
             }
         }
-        let dns: Vec<String> = acls.iter().map(|(_, a)| dir.expand_dn(&a.object)).collect();
-        // One object, one resource: two would each plan against the ACL the other changes.
-        let mut owner: HashMap<String, &Address> = HashMap::new();
-        for ((address, _), dn) in acls.iter().zip(&dns) {
-            if let Some(first) = owner.insert(acl::normalize_dn(dn), address) {
-                diags.push(
-                    Diagnostic::new(format!("`{dn}` is also managed by {first}"))
-                        .at(address)
-                        .hint("put all ACEs of one object in one ad.acl resource"),
-                );
-            }
-        }
-        let live = read_dacls(conn, dir, &dns).await?;
-        for ((address, spec), dn) in acls.iter().zip(&dns) {
-            if !live.contains_key(&acl::normalize_dn(dn)) {
-                diags.push(
-                    Diagnostic::new(format!("object `{dn}` was not found in the directory"))
-                        .at(address)
-                        .hint(format!(
-                            "check `object: {}`; `{{domain}}` stands for {}",
-                            spec.object, dir.domain_dn
-                        )),
-                );
-            }
-        }
-        diags.into_result(())?;
-
-        let sids: Vec<_> = live
-            .values()
-            .flat_map(|(_, l)| {
-                l.explicit()
-                    .filter_map(|a| a.as_access().map(|a| a.sid.clone()))
-                    .collect::<Vec<_>>()
-            })
-            .chain(principals.values().filter_map(|r| r.as_ref().ok().cloned()))
-            .collect();
-        dir.describe_sids(conn, &sids)
-            .await
-            .map_err(op_diagnostic)?;
-
-        let mut plans = Vec::new();
-        for (((address, spec), dn), desired) in acls.iter().zip(&dns).zip(wanted) {
-            let (dn_read, live) = &live[&acl::normalize_dn(dn)];
-            let desired = desired.expect("errors returned above");
-            let (removes, adds) = acl::diff(&desired, spec.authoritative, live);
-            let after = acl::rebuild(&live.aces, &removes, &adds);
-            let entries = |aces: &mut dyn Iterator<Item = &security::Ace>| {
-                aces.map(|a| acl::entry(a, dir)).collect::<Vec<_>>()
-            };
-            let mut changes = Vec::new();
-            for (op, list) in [(ChangeOp::Remove, &removes), (ChangeOp::Add, &adds)] {
-                for a in list {
-                    changes.push(Change {
-                        op,
-                        entry: acl::entry(&security::Ace::Access(a.clone()), dir),
-                        payload: serde_json::to_value(AcePayload::from(a))
-                            .expect("payload serializes"),
-                    });
-                }
-            }
-            plans.push(ResourcePlan::new(
-                address.clone(),
-                dn_read.clone(),
-                live.fingerprint(),
-                entries(&mut live.explicit()),
-                entries(&mut after.iter().filter(|a| !a.is_inherited())),
-                changes,
-            ));
-        }
-        Ok(plans)
     }
+    let dns: Vec<String> = acls.iter().map(|(_, a)| dir.expand_dn(&a.object)).collect();
+    // One object, one resource: two would each plan against the ACL the other changes.
+    let mut owner: HashMap<String, &Address> = HashMap::new();
+    for ((address, _), dn) in acls.iter().zip(&dns) {
+        if let Some(first) = owner.insert(acl::normalize_dn(dn), address) {
+            diags.push(
+                Diagnostic::new(format!("`{dn}` is also managed by {first}"))
+                    .at(address)
+                    .hint("put all ACEs of one object in one ad.acl resource"),
+            );
+        }
+    }
+    let live = read_dacls(conn, dir, &dns).await?;
+    for ((address, spec), dn) in acls.iter().zip(&dns) {
+        if !live.contains_key(&acl::normalize_dn(dn)) {
+            diags.push(
+                Diagnostic::new(format!("object `{dn}` was not found in the directory"))
+                    .at(address)
+                    .hint(format!(
+                        "check `object: {}`; `{{domain}}` stands for {}",
+                        spec.object, dir.domain_dn
+                    )),
+            );
+        }
+    }
+    diags.into_result(())?;
+
+    let sids: Vec<_> = live
+        .values()
+        .flat_map(|(_, l)| {
+            l.explicit()
+                .filter_map(|a| a.as_access().map(|a| a.sid.clone()))
+                .collect::<Vec<_>>()
+        })
+        .chain(principals.values().filter_map(|r| r.as_ref().ok().cloned()))
+        .collect();
+    dir.describe_sids(conn, &sids)
+        .await
+        .map_err(op_diagnostic)?;
+
+    let mut plans = Vec::new();
+    for (((address, spec), dn), desired) in acls.iter().zip(&dns).zip(wanted) {
+        let (dn_read, live) = &live[&acl::normalize_dn(dn)];
+        let desired = desired.expect("errors returned above");
+        let (removes, adds) = acl::diff(&desired, spec.authoritative, live);
+        let after = acl::rebuild(&live.aces, &removes, &adds);
+        let entries = |aces: &mut dyn Iterator<Item = &security::Ace>| {
+            aces.map(|a| acl::entry(a, dir)).collect::<Vec<_>>()
+        };
+        let mut changes = Vec::new();
+        for (op, list) in [(ChangeOp::Remove, &removes), (ChangeOp::Add, &adds)] {
+            for a in list {
+                changes.push(Change {
+                    op,
+                    entry: acl::entry(&security::Ace::Access(a.clone()), dir),
+                    payload: serde_json::to_value(AcePayload::from(a)).expect("payload serializes"),
+                });
+            }
+        }
+        plans.push(ResourcePlan::new(
+            address.clone(),
+            dn_read.clone(),
+            live.fingerprint(),
+            entries(&mut live.explicit()),
+            entries(&mut after.iter().filter(|a| !a.is_inherited())),
+            changes,
+        ));
+    }
+    Ok(plans)
 }
 
 async fn apply_acl(session: &mut Session, planned: &ResourcePlan) -> Result<(), Diagnostic> {
-    {
-        let Session { conn, dir, .. } = session;
-        let dn = planned.target.clone();
-        // Re-read right before writing: never overwrite a change made since the plan.
-        let live = read_dacls(conn, dir, std::slice::from_ref(&dn))
-            .await
-            .map_err(|mut d| d.0.remove(0))?;
-        let Some((_, live)) = live.get(&acl::normalize_dn(&dn)) else {
-            return Err(Diagnostic::new(format!("object `{dn}` no longer exists"))
-                .hint("run `hybridctl plan` again"));
-        };
-        if live.fingerprint() != planned.observed {
-            return Err(Diagnostic::new(format!(
+    let Session { conn, dir, .. } = session;
+    let dn = planned.target.clone();
+    // Re-read right before writing: never overwrite a change made since the plan.
+    let live = read_dacls(conn, dir, std::slice::from_ref(&dn))
+        .await
+        .map_err(|mut d| d.0.remove(0))?;
+    let Some((_, live)) = live.get(&acl::normalize_dn(&dn)) else {
+        return Err(Diagnostic::new(format!("object `{dn}` no longer exists"))
+            .hint("run `hybridctl plan` again"));
+    };
+    if live.fingerprint() != planned.observed {
+        return Err(Diagnostic::new(format!(
                 "saved plan is stale: the ACL of `{dn}` changed since the plan was made; nothing was written to it"
             ))
             .hint("run `hybridctl plan` again and review the new plan"));
-        }
-        let mut removes = Vec::new();
-        let mut adds = Vec::new();
-        for c in &planned.changes {
-            let ace = serde_json::from_value::<AcePayload>(c.payload.clone())
-                .map_err(|e| e.to_string())
-                .and_then(|p| AccessAce::try_from(&p))
-                .map_err(|e| {
-                    Diagnostic::new(format!("the plan holds an ACE hybridctl cannot read: {e}"))
-                })?;
-            match c.op {
-                ChangeOp::Add => adds.push(ace),
-                ChangeOp::Remove | ChangeOp::Set => removes.push(ace),
-            }
-        }
-        let aces = acl::rebuild(&live.aces, &removes, &adds);
-        let sd = SecurityDescriptor::with_dacl(
-            live.control & (control::DACL_PROTECTED | control::DACL_AUTO_INHERITED),
-            Acl::new(aces),
-        );
-        let bytes = sd
-            .encode()
-            .map_err(|e| Diagnostic::new(format!("cannot encode the new DACL of `{dn}`: {e}")))?;
-        tracing::info!(dn = %dn, removes = removes.len(), adds = adds.len(), "writing DACL");
-        conn.write_dacl(&dn, bytes).await.map_err(op_diagnostic)?;
-        Ok(())
     }
+    let mut removes = Vec::new();
+    let mut adds = Vec::new();
+    for c in &planned.changes {
+        let ace = serde_json::from_value::<AcePayload>(c.payload.clone())
+            .map_err(|e| e.to_string())
+            .and_then(|p| AccessAce::try_from(&p))
+            .map_err(|e| {
+                Diagnostic::new(format!("the plan holds an ACE hybridctl cannot read: {e}"))
+            })?;
+        match c.op {
+            ChangeOp::Add => adds.push(ace),
+            ChangeOp::Remove | ChangeOp::Set => removes.push(ace),
+        }
+    }
+    let aces = acl::rebuild(&live.aces, &removes, &adds);
+    let sd = SecurityDescriptor::with_dacl(
+        live.control & (control::DACL_PROTECTED | control::DACL_AUTO_INHERITED),
+        Acl::new(aces),
+    );
+    let bytes = sd
+        .encode()
+        .map_err(|e| Diagnostic::new(format!("cannot encode the new DACL of `{dn}`: {e}")))?;
+    tracing::info!(dn = %dn, removes = removes.len(), adds = adds.len(), "writing DACL");
+    conn.write_dacl(&dn, bytes).await.map_err(op_diagnostic)?;
+    Ok(())
 }
 
 /// Reads the DACLs of `dns`, batched; keyed by normalized DN, with the DN as the server spells it.
