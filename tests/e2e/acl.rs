@@ -463,3 +463,45 @@ fn diff_shows_what_a_change_to_a_git_tracked_spec_would_do() {
         changed.stdout
     );
 }
+
+#[test]
+fn target_limits_plan_and_apply_to_the_named_resource() {
+    let lab = lab();
+    let (one, two) = (lab.scratch_ou("target-one"), lab.scratch_ou("target-two"));
+    let (user, sid) = lab.user("target");
+    let specs = Specs::new();
+    let resource = |name: &str, ou: &str| {
+        format!("  - kind: ad.acl\n    name: {name}\n    object: \"{ou}\"\n    aces:\n      - {{principal: 'LAB\\{user}', allow: [Delete], applies_to: This object only}}\n")
+    };
+    let spec = specs.write(
+        "t.yaml",
+        &format!(
+            "version: 1\nresources:\n{}{}",
+            resource("one", &one),
+            resource("two", &two)
+        ),
+    );
+    let spec = spec.to_str().unwrap();
+    let plan = lab.hybridctl(&["plan", "-f", spec, "--target", "ad.acl.two"]);
+    assert_eq!(plan.code, 0, "{}", plan.all());
+    assert!(
+        plan.stdout.contains("~ ad.acl.two") && !plan.stdout.contains("ad.acl.one"),
+        "{}",
+        plan.stdout
+    );
+    let apply = lab.hybridctl(&[
+        "apply",
+        "-f",
+        spec,
+        "--target",
+        "ad.acl.two",
+        "--auto-approve",
+    ]);
+    assert_eq!(apply.code, 0, "{}", apply.all());
+    let ace = norm(&format!("(A;;SD;;;{sid})"));
+    assert!(lab.explicit_aces(&two).contains(&ace));
+    assert!(
+        !lab.explicit_aces(&one).contains(&ace),
+        "--target applied another resource"
+    );
+}
