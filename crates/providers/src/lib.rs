@@ -8,6 +8,7 @@ pub mod graph;
 pub mod manual;
 pub mod policy;
 pub mod secret;
+pub mod tls;
 
 pub use env::Env;
 pub use secret::Secret;

@@ -110,18 +110,7 @@ fn check_webhook(url: &str) -> Result<()> {
 }
 
 async fn post(url: &str, body: String) -> Result<()> {
-    let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()?
-    .with_root_certificates({
-        let mut roots = rustls::RootCertStore::empty();
-        for c in rustls_native_certs::load_native_certs().certs {
-            let _ = roots.add(c);
-        }
-        roots
-    })
-    .with_no_client_auth();
+    let tls = hybridctl_providers::tls::client_config(None).map_err(anyhow::Error::msg)?;
     let client = reqwest::Client::builder()
         .use_preconfigured_tls(tls)
         .timeout(Duration::from_secs(30))

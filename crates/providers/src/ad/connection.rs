@@ -9,7 +9,6 @@ use ldap3::{
     adapters::PagedResults, Ldap, LdapConnAsync, LdapConnSettings, LdapError, Mod, Scope,
     SearchEntry,
 };
-use rustls::pki_types::{pem::PemObject, CertificateDer};
 
 use super::settings::{AdSettings, Transport};
 
@@ -73,7 +72,12 @@ impl Connection {
         if s.insecure_skip_verify {
             settings = settings.set_no_tls_verify(true);
         } else if let Some(ca) = &s.ca_file {
-            settings = settings.set_config(Arc::new(tls_config(ca)?));
+            let config =
+                crate::tls::client_config(Some(ca)).map_err(|detail| ConnectError::CaFile {
+                    path: ca.display().to_string(),
+                    detail,
+                })?;
+            settings = settings.set_config(Arc::new(config));
         }
         let (conn, mut ldap) = LdapConnAsync::with_settings(settings, &s.url)
             .await
@@ -228,30 +232,6 @@ impl Connection {
             })?;
         Ok(())
     }
-}
-
-fn tls_config(ca: &std::path::Path) -> Result<rustls::ClientConfig, ConnectError> {
-    let fail = |detail: String| ConnectError::CaFile {
-        path: ca.display().to_string(),
-        detail,
-    };
-    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(ca)
-        .map_err(|e| fail(e.to_string()))?
-        .collect::<Result<_, _>>()
-        .map_err(|e| fail(e.to_string()))?;
-    if certs.is_empty() {
-        return Err(fail("it holds no PEM certificates".into()));
-    }
-    let mut roots = rustls::RootCertStore::empty();
-    for c in certs {
-        roots.add(c).map_err(|e| fail(e.to_string()))?;
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| fail(e.to_string()))?
-        .with_root_certificates(roots)
-        .with_no_client_auth())
 }
 
 async fn read_root_dse(ldap: &mut Ldap) -> Result<RootDse, LdapError> {

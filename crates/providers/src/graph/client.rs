@@ -1,10 +1,8 @@
 //! Talking to Graph: client credentials with a cached token, retries that honour
 //! `Retry-After` within a time bound, `@odata.nextLink` followed as given, `$batch`.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rustls::pki_types::{pem::PemObject, CertificateDer};
 use serde_json::{json, Value};
 
 use super::assertion;
@@ -78,30 +76,13 @@ pub struct GraphClient {
 
 impl GraphClient {
     pub fn new(settings: GraphSettings) -> Result<GraphClient, String> {
-        let mut roots = rustls::RootCertStore::empty();
-        match &settings.ca_file {
-            Some(ca) => {
-                for c in CertificateDer::pem_file_iter(ca)
-                    .map_err(|e| format!("{}: {e}", ca.display()))?
-                {
-                    roots
-                        .add(c.map_err(|e| format!("{}: {e}", ca.display()))?)
-                        .map_err(|e| e.to_string())?;
-                }
-            }
-            None => {
-                for c in rustls_native_certs::load_native_certs().certs {
-                    let _ = roots.add(c);
-                }
-            }
-        }
-        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+        let tls =
+            crate::tls::client_config(settings.ca_file.as_deref()).map_err(|e| match &settings
+                .ca_file
+            {
+                Some(ca) => format!("{}: {e}", ca.display()),
+                None => e,
+            })?;
         let http = reqwest::Client::builder()
             .use_preconfigured_tls(tls)
             .https_only(true)
