@@ -32,6 +32,8 @@ const DN_BATCH: usize = 100;
 
 pub struct AdProvider {
     settings: AdSettings,
+    /// Where GPO files are, from `sysvol` or the LDAP URL's host.
+    sysvol_at: sv::Location,
     session: Option<Session>,
 }
 
@@ -45,32 +47,39 @@ struct Session {
 
 impl AdProvider {
     pub fn new(settings: AdSettings) -> AdProvider {
+        let sysvol_at = sv::Location::parse(settings.sysvol.as_deref(), &settings.url);
         AdProvider {
             settings,
+            sysvol_at,
             session: None,
         }
     }
+}
 
-    async fn session(&mut self) -> Result<&mut Session, Diagnostic> {
-        if self.session.is_none() {
-            let mut conn = Connection::open(&self.settings)
-                .await
-                .map_err(|e| connect_diagnostic(e, &self.settings))?;
-            let dir = Directory::load(&mut conn, self.settings.base_dn.as_deref())
-                .await
-                .map_err(|e| {
-                    Diagnostic::new(format!(
-                        "reading the domain's schema and rights failed: {e}"
-                    ))
-                })?;
-            self.session = Some(Session {
-                conn,
-                dir,
-                sysvol: None,
-            });
-        }
-        Ok(self.session.as_mut().expect("just set"))
+/// The run's session, opened on first use. A function of the fields it needs, so callers
+/// can keep using the settings while they hold the session.
+async fn session_of<'a>(
+    slot: &'a mut Option<Session>,
+    settings: &AdSettings,
+) -> Result<&'a mut Session, Diagnostic> {
+    if slot.is_none() {
+        let mut conn = Connection::open(settings)
+            .await
+            .map_err(|e| connect_diagnostic(e, settings))?;
+        let dir = Directory::load(&mut conn, settings.base_dn.as_deref())
+            .await
+            .map_err(|e| {
+                Diagnostic::new(format!(
+                    "reading the domain's schema and rights failed: {e}"
+                ))
+            })?;
+        *slot = Some(Session {
+            conn,
+            dir,
+            sysvol: None,
+        });
     }
+    Ok(slot.as_mut().expect("just set"))
 }
 
 #[async_trait]
@@ -80,10 +89,12 @@ impl Provider for AdProvider {
     }
 
     async fn plan(&mut self, resources: &[&Resource]) -> Result<Vec<ResourcePlan>, Diagnostics> {
-        let sysvol_location =
-            sv::Location::parse(self.settings.sysvol.as_deref(), &self.settings.url);
-        let settings = self.settings.clone();
-        let session = self.session().await?;
+        let AdProvider {
+            settings,
+            sysvol_at,
+            session,
+        } = self;
+        let session = session_of(session, settings).await?;
         let mut acls = Vec::new();
         let mut gpos_wanted: Vec<(Address, &GpoSecurity)> = Vec::new();
         let mut policies = Vec::new();
@@ -116,7 +127,7 @@ impl Provider for AdProvider {
             }
             if !gpos_wanted.is_empty() {
                 let all = gpo::list(&mut session.conn, &session.dir.domain_dn).await?;
-                let sysvol = session.sysvol(&sysvol_location, &settings)?;
+                let sysvol = session.sysvol(sysvol_at, settings)?;
                 match gpo::plan(&gpos_wanted, &all, sysvol, &head) {
                     Ok(p) => plans.extend(p),
                     Err(d) => diags.extend(d),
@@ -137,10 +148,12 @@ impl Provider for AdProvider {
     }
 
     async fn apply(&mut self, planned: &ResourcePlan) -> Result<(), Diagnostic> {
-        let sysvol_location =
-            sv::Location::parse(self.settings.sysvol.as_deref(), &self.settings.url);
-        let settings = self.settings.clone();
-        let session = self.session().await?;
+        let AdProvider {
+            settings,
+            sysvol_at,
+            session,
+        } = self;
+        let session = session_of(session, settings).await?;
         match planned.address.kind.as_str() {
             "ad.acl" => apply_acl(session, planned).await,
             "ad.password_policy" => {
@@ -148,7 +161,7 @@ impl Provider for AdProvider {
             }
             "gpo.security" => {
                 let all = gpo::list(&mut session.conn, &session.dir.domain_dn).await?;
-                session.sysvol(&sysvol_location, &settings)?;
+                session.sysvol(sysvol_at, settings)?;
                 let Session { conn, sysvol, .. } = session;
                 let sysvol = sysvol.as_deref().expect("connected above");
                 gpo::apply(planned, conn, &all, sysvol, settings.fault.as_deref()).await
