@@ -8,6 +8,24 @@ use crate::state::State;
 
 const BASE: &str = "https://graph.microsoft.com/v1.0";
 
+/// Application permissions that allow each kind of access (any one of them suffices).
+const READ_ORGANIZATION: &[&str] = &["Organization.Read.All", "Directory.Read.All"];
+const READ_SKUS: &[&str] = &[
+    "Organization.Read.All",
+    "LicenseAssignment.Read.All",
+    "Directory.Read.All",
+];
+const READ_SYNC: &[&str] = &[
+    "OnPremDirectorySynchronization.Read.All",
+    "OnPremDirectorySynchronization.ReadWrite.All",
+];
+const WRITE_SYNC: &[&str] = &["OnPremDirectorySynchronization.ReadWrite.All"];
+const READ_AUTHORIZATION: &[&str] = &["Policy.Read.All", "Policy.ReadWrite.Authorization"];
+const WRITE_AUTHORIZATION: &[&str] = &["Policy.ReadWrite.Authorization"];
+const READ_AUTHENTICATION_METHODS: &[&str] =
+    &["Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"];
+const WRITE_AUTHENTICATION_METHODS: &[&str] = &["Policy.ReadWrite.AuthenticationMethod"];
+
 /// Answers one request from `client`. `url` is the path after `/v1.0`, with its query.
 pub fn dispatch(
     state: &mut State,
@@ -35,15 +53,7 @@ fn route(state: &mut State, client: &str, method: &str, url: &str, body: Option<
     let sync_prefix = "/directory/onPremisesSynchronization/";
     match (method, path.as_str()) {
         ("GET", "/subscribedSkus") => {
-            allow(
-                state,
-                client,
-                &[
-                    "Organization.Read.All",
-                    "LicenseAssignment.Read.All",
-                    "Directory.Read.All",
-                ],
-            )?;
+            allow(state, client, READ_SKUS)?;
             let skip = params
                 .iter()
                 .find(|(k, _)| k == "$skiptoken")
@@ -59,11 +69,7 @@ fn route(state: &mut State, client: &str, method: &str, url: &str, body: Option<
             )
         }
         ("GET", "/organization") => {
-            allow(
-                state,
-                client,
-                &["Organization.Read.All", "Directory.Read.All"],
-            )?;
+            allow(state, client, READ_ORGANIZATION)?;
             collection(
                 state,
                 "organization",
@@ -74,14 +80,7 @@ fn route(state: &mut State, client: &str, method: &str, url: &str, body: Option<
             )
         }
         ("GET", "/directory/onPremisesSynchronization") => {
-            allow(
-                state,
-                client,
-                &[
-                    "OnPremDirectorySynchronization.Read.All",
-                    "OnPremDirectorySynchronization.ReadWrite.All",
-                ],
-            )?;
+            allow(state, client, READ_SYNC)?;
             collection(
                 state,
                 "directory/onPremisesSynchronization",
@@ -92,14 +91,7 @@ fn route(state: &mut State, client: &str, method: &str, url: &str, body: Option<
             )
         }
         ("GET", p) if p.starts_with(sync_prefix) => {
-            allow(
-                state,
-                client,
-                &[
-                    "OnPremDirectorySynchronization.Read.All",
-                    "OnPremDirectorySynchronization.ReadWrite.All",
-                ],
-            )?;
+            allow(state, client, READ_SYNC)?;
             let id = &p[sync_prefix.len()..];
             let item = state
                 .seed
@@ -113,11 +105,7 @@ fn route(state: &mut State, client: &str, method: &str, url: &str, body: Option<
             }
         }
         ("PATCH", p) if p.starts_with(sync_prefix) => {
-            allow(
-                state,
-                client,
-                &["OnPremDirectorySynchronization.ReadWrite.All"],
-            )?;
+            allow(state, client, WRITE_SYNC)?;
             let id = p[sync_prefix.len()..].to_string();
             let Some(item) = state
                 .seed
@@ -130,11 +118,7 @@ fn route(state: &mut State, client: &str, method: &str, url: &str, body: Option<
             patch(item, body)
         }
         ("GET", "/policies/authorizationPolicy") => {
-            allow(
-                state,
-                client,
-                &["Policy.Read.All", "Policy.ReadWrite.Authorization"],
-            )?;
+            allow(state, client, READ_AUTHORIZATION)?;
             entity(
                 "policies/authorizationPolicy",
                 state.seed.authorization_policy.clone(),
@@ -142,11 +126,7 @@ fn route(state: &mut State, client: &str, method: &str, url: &str, body: Option<
             )
         }
         ("GET", "/policies/authenticationMethodsPolicy") => {
-            allow(
-                state,
-                client,
-                &["Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"],
-            )?;
+            allow(state, client, READ_AUTHENTICATION_METHODS)?;
             entity(
                 "policies/authenticationMethodsPolicy",
                 state.seed.authentication_methods_policy.clone(),
@@ -154,11 +134,11 @@ fn route(state: &mut State, client: &str, method: &str, url: &str, body: Option<
             )
         }
         ("PATCH", "/policies/authenticationMethodsPolicy") => {
-            allow(state, client, &["Policy.ReadWrite.AuthenticationMethod"])?;
+            allow(state, client, WRITE_AUTHENTICATION_METHODS)?;
             patch(&mut state.seed.authentication_methods_policy, body)
         }
         ("PATCH", "/policies/authorizationPolicy") => {
-            allow(state, client, &["Policy.ReadWrite.Authorization"])?;
+            allow(state, client, WRITE_AUTHORIZATION)?;
             patch(&mut state.seed.authorization_policy, body)
         }
         (_, p) if known(p) => Ok(odata(

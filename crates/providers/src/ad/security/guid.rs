@@ -55,11 +55,6 @@ impl FromStr for Guid {
     }
 }
 
-/// Whether `s` looks like a GUID, so a name that happens to be one is read as one.
-pub fn looks_like_guid(s: &str) -> bool {
-    s.parse::<Guid>().is_ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

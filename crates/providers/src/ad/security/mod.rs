@@ -9,7 +9,7 @@ pub use descriptor::{
     ace_flags, ace_type, control, AccessAce, Ace, Acl, EncodeError, Part, SecurityDescriptor,
     ACL_REVISION_DS,
 };
-pub use guid::{looks_like_guid, Guid};
+pub use guid::Guid;
 pub use sddl::{ace_to_sddl, mask_to_sddl};
 pub use sid::Sid;
 
