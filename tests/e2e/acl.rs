@@ -164,7 +164,7 @@ fn a_saved_plan_applies_as_shown_and_is_refused_when_the_spec_changed() {
     assert_eq!(shown.stdout, plan.stdout);
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(saved).unwrap()).unwrap();
-    assert_eq!(json["format_version"], 1);
+    assert_eq!(json["format_version"], 2);
     assert_eq!(json["resources"][0]["changes"][0]["op"], "add");
 
     // The spec changes after the plan was made: the plan is refused, naming the resource.

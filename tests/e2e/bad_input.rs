@@ -156,7 +156,7 @@ fn unknown_class_is_named() {
         one_ace(ou, p, "Create Usr objects", "This object only")
     });
     assert!(
-        run.stderr.contains("no class named `usr`"),
+        run.stderr.contains("no class named `Usr`"),
         "{}",
         run.stderr
     );

@@ -1,21 +1,24 @@
-//! Resource addresses: `<kind>.<name>`, e.g. `ad.acl.writeback-permissions`.
+//! Resource addresses: `<kind>.<name>`, e.g. `ad.acl.writeback-permissions` or
+//! `manual.writeback-in-portal`. The kind is one of [`Kind`]; the name is the rest.
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::Kind;
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(into = "String", try_from = "String")]
 pub struct Address {
-    pub kind: String,
+    pub kind: Kind,
     pub name: String,
 }
 
 impl Address {
-    pub fn new(kind: &str, name: &str) -> Address {
+    pub fn new(kind: Kind, name: &str) -> Address {
         Address {
-            kind: kind.to_string(),
+            kind,
             name: name.to_string(),
         }
     }
@@ -27,24 +30,38 @@ impl fmt::Display for Address {
     }
 }
 
-impl FromStr for Address {
-    type Err = String;
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{text}` is not a resource address (expected <kind>.<name>, e.g. ad.acl.writeback or manual.portal-steps){hint}")]
+pub struct AddressError {
+    text: String,
+    hint: String,
+}
 
-    /// Kinds are two dotted words (`ad.acl`); the name is the rest.
+impl FromStr for Address {
+    type Err = AddressError;
+
+    /// Kinds have one or more dotted words (`manual`, `ad.acl`), so the kind is the
+    /// longest known kind the text starts with; the name is everything after it.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let mut parts = s.splitn(3, '.');
-        match (parts.next(), parts.next(), parts.next()) {
-            (Some(a), Some(b), Some(name))
-                if !a.is_empty() && !b.is_empty() && !name.is_empty() =>
-            {
-                Ok(Address {
-                    kind: format!("{a}.{b}"),
-                    name: name.to_string(),
+        let found = Kind::ALL
+            .iter()
+            .filter_map(|k| {
+                let name = s.strip_prefix(k.as_str())?.strip_prefix('.')?;
+                (!name.is_empty()).then_some((*k, name))
+            })
+            .max_by_key(|(k, _)| k.as_str().len());
+        match found {
+            Some((kind, name)) => Ok(Address::new(kind, name)),
+            None => {
+                let kind_part = s.rsplit_once('.').map(|(k, _)| k).unwrap_or(s);
+                let hint = crate::suggest::closest(kind_part, Kind::ALL.iter().map(|k| k.as_str()))
+                    .map(|k| format!("; did you mean kind `{k}`?"))
+                    .unwrap_or_default();
+                Err(AddressError {
+                    text: s.to_string(),
+                    hint,
                 })
             }
-            _ => Err(format!(
-                "`{s}` is not a resource address (expected <kind>.<name>, e.g. ad.acl.writeback)"
-            )),
         }
     }
 }
@@ -56,7 +73,7 @@ impl From<Address> for String {
 }
 
 impl TryFrom<String> for Address {
-    type Error = String;
+    type Error = AddressError;
     fn try_from(s: String) -> Result<Self, Self::Error> {
         s.parse()
     }
@@ -67,11 +84,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_and_prints() {
-        let a: Address = "ad.acl.writeback.v2".parse().unwrap();
-        assert_eq!(a.kind, "ad.acl");
-        assert_eq!(a.name, "writeback.v2");
-        assert_eq!(a.to_string(), "ad.acl.writeback.v2");
+    fn parses_and_prints_every_kind() {
+        for k in Kind::ALL {
+            let text = format!("{k}.some.name-1");
+            let a: Address = text.parse().unwrap();
+            assert_eq!((a.kind, a.name.as_str()), (*k, "some.name-1"));
+            assert_eq!(a.to_string(), text);
+        }
+    }
+
+    #[test]
+    fn refuses_what_is_not_an_address() {
         assert!("ad.acl".parse::<Address>().is_err());
+        assert!("manual".parse::<Address>().is_err());
+        assert!("manual.".parse::<Address>().is_err());
+        let e = "ad.acls.x".parse::<Address>().unwrap_err().to_string();
+        assert!(e.contains("did you mean kind `ad.acl`?"), "{e}");
     }
 }

@@ -1,12 +1,14 @@
 //! Plan and apply across providers. Nothing is written until every resource has planned
-//! cleanly; after writing, each changed resource is planned again and must be unchanged.
+//! cleanly and, for apply, until every resource to change has been read again and found
+//! as the plan saw it; after writing, each changed resource is planned again and must be
+//! unchanged.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::load::LoadedSpec;
 use crate::plan::{Plan, PLAN_FORMAT_VERSION};
 use crate::spec::Resource;
-use crate::{digest, Action, Address, Diagnostic, Diagnostics, Provider, ResourcePlan};
+use crate::{digest, Action, Address, Diagnostic, Diagnostics, Kind, Provider, ResourcePlan};
 
 /// Plans `spec` (or only the `targets`, when some are given).
 pub async fn plan(
@@ -48,39 +50,31 @@ fn select<'a>(spec: &'a LoadedSpec, targets: &[Address]) -> Result<Vec<&'a Resou
     diags.into_result(selected)
 }
 
+/// The provider that handles `kind`, if one was given to the engine.
+fn provider_for(providers: &mut [Box<dyn Provider>], kind: Kind) -> Option<usize> {
+    providers.iter().position(|p| p.kinds().contains(&kind))
+}
+
 async fn plan_resources(
     resources: &[&Resource],
     providers: &mut [Box<dyn Provider>],
 ) -> Result<Vec<ResourcePlan>, Diagnostics> {
     let mut diags = Diagnostics::default();
-    let mut planned: BTreeMap<Address, ResourcePlan> = BTreeMap::new();
-    for provider in providers.iter_mut() {
-        let mine: Vec<&Resource> = resources
-            .iter()
-            .copied()
-            .filter(|r| provider.kinds().contains(&r.kind()))
-            .collect();
-        if mine.is_empty() {
-            continue;
-        }
-        match provider.plan(&mine).await {
-            Ok(plans) => {
-                for (r, mut p) in mine.iter().zip(plans) {
-                    p.spec_digest = digest::of_json(r);
-                    planned.insert(p.address.clone(), p);
-                }
-            }
-            Err(d) => diags.extend(d),
+    let mut by_provider: BTreeMap<usize, Vec<&Resource>> = BTreeMap::new();
+    for r in resources {
+        match provider_for(providers, r.kind()) {
+            Some(i) => by_provider.entry(i).or_default().push(r),
+            None => diags.push(
+                Diagnostic::new(format!("no provider handles kind {}", r.kind())).at(&r.address()),
+            ),
         }
     }
-    for r in resources {
-        if !diags.is_empty() {
-            break;
-        }
-        if !planned.contains_key(&r.address()) {
-            diags.push(
-                Diagnostic::new(format!("no provider handles kind {}", r.kind())).at(&r.address()),
-            );
+    diags.clone().into_result(())?;
+    let mut planned: HashMap<Address, ResourcePlan> = HashMap::new();
+    for (i, mine) in by_provider {
+        match providers[i].plan(&mine).await {
+            Ok(plans) => diags.extend(accept(&mine, plans, &mut planned)),
+            Err(d) => diags.extend(d),
         }
     }
     diags.into_result(())?;
@@ -89,6 +83,43 @@ async fn plan_resources(
         .iter()
         .filter_map(|r| planned.remove(&r.address()))
         .collect())
+}
+
+/// Matches a provider's plans to the resources it was given, by address: a missing, extra
+/// or duplicate plan is a bug in that provider, reported rather than trusted.
+fn accept(
+    asked: &[&Resource],
+    plans: Vec<ResourcePlan>,
+    into: &mut HashMap<Address, ResourcePlan>,
+) -> Diagnostics {
+    let mut diags = Diagnostics::default();
+    let mut wanted: HashMap<Address, &Resource> = asked.iter().map(|r| (r.address(), *r)).collect();
+    for mut p in plans {
+        match wanted.remove(&p.address) {
+            Some(r) => {
+                p.spec_digest = digest::of_json(r);
+                into.insert(p.address.clone(), p);
+            }
+            None if into.contains_key(&p.address) => diags.push(
+                Diagnostic::new("the provider returned two plans for this resource")
+                    .at(&p.address)
+                    .hint("this is a bug in hybridctl; please report it"),
+            ),
+            None => diags.push(
+                Diagnostic::new("the provider returned a plan for a resource it was not given")
+                    .at(&p.address)
+                    .hint("this is a bug in hybridctl; please report it"),
+            ),
+        }
+    }
+    for address in wanted.into_keys() {
+        diags.push(
+            Diagnostic::new("the provider returned no plan for this resource")
+                .at(&address)
+                .hint("this is a bug in hybridctl; please report it"),
+        );
+    }
+    diags
 }
 
 /// What `apply` did.
@@ -104,8 +135,8 @@ pub struct ApplyFailure {
     pub errors: Diagnostics,
 }
 
-/// Applies `plan`, made from `spec`. Refuses a plan whose spec changed since; each
-/// provider refuses a resource whose live state changed since.
+/// Applies `plan`, made from `spec`. Refuses, writing nothing, a plan whose spec changed
+/// since or any of whose resources changed in the world since; then writes.
 pub async fn apply(
     plan: &Plan,
     spec: &LoadedSpec,
@@ -113,20 +144,13 @@ pub async fn apply(
 ) -> Result<ApplyReport, ApplyFailure> {
     let fail = |applied: Vec<Address>, errors: Diagnostics| ApplyFailure { applied, errors };
     check_fresh(plan, spec).map_err(|e| fail(vec![], e))?;
+    check_unchanged(plan, providers)
+        .await
+        .map_err(|e| fail(vec![], e))?;
     let mut applied = Vec::new();
     for change in plan.changed() {
-        let provider = providers
-            .iter_mut()
-            .find(|p| p.kinds().contains(&change.address.kind.as_str()))
-            .ok_or_else(|| {
-                Diagnostic::new(format!("no provider handles kind {}", change.address.kind))
-                    .at(&change.address)
-            });
-        let result = match provider {
-            Ok(p) => p.apply(change).await,
-            Err(d) => Err(d),
-        };
-        match result {
+        let i = provider_for(providers, change.address.kind).expect("checked above");
+        match providers[i].apply(change).await {
             Ok(()) => applied.push(change.address.clone()),
             Err(d) => return Err(fail(applied, d.at(&change.address).into())),
         }
@@ -168,6 +192,50 @@ fn check_fresh(plan: &Plan, spec: &LoadedSpec) -> Result<(), Diagnostics> {
     diags.into_result(())
 }
 
+/// Reads every resource the plan changes again, before the first write, and refuses the
+/// whole plan (naming each stale resource) when any moved or cannot be read.
+async fn check_unchanged(
+    plan: &Plan,
+    providers: &mut [Box<dyn Provider>],
+) -> Result<(), Diagnostics> {
+    let mut diags = Diagnostics::default();
+    let mut by_provider: BTreeMap<usize, Vec<&ResourcePlan>> = BTreeMap::new();
+    for r in plan.changed() {
+        match provider_for(providers, r.address.kind) {
+            Some(i) => by_provider.entry(i).or_default().push(r),
+            None => diags.push(
+                Diagnostic::new(format!("no provider handles kind {}", r.address.kind))
+                    .at(&r.address),
+            ),
+        }
+    }
+    for (i, mine) in by_provider {
+        match providers[i].observe(&mine).await {
+            Ok(now) => {
+                for (r, now) in mine.iter().zip(now) {
+                    if now != r.observed {
+                        diags.push(
+                            Diagnostic::new(format!(
+                                "saved plan is stale: {} changed since the plan was made",
+                                r.target
+                            ))
+                            .at(&r.address)
+                            .hint("nothing was written; run `hybridctl plan` again and review the new plan"),
+                        );
+                    }
+                }
+            }
+            Err(d) => diags.extend(d),
+        }
+    }
+    if !diags.is_empty() {
+        diags.push(Diagnostic::new(
+            "nothing was applied: every resource is checked before the first write",
+        ));
+    }
+    diags.into_result(())
+}
+
 /// Plans the applied resources again: each must now match the spec.
 async fn verify(
     applied: &[Address],
@@ -192,4 +260,170 @@ async fn verify(
         );
     }
     diags.into_result(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::sync::{Arc, Mutex};
+
+    use async_trait::async_trait;
+
+    use super::*;
+    use crate::{Change, ChangeOp, Entry};
+
+    /// A provider whose live state is a fingerprint per address, shared with the test.
+    struct Fake {
+        kinds: &'static [Kind],
+        world: Arc<Mutex<HashMap<Address, String>>>,
+        applied: Arc<Mutex<Vec<Address>>>,
+        /// Plans it returns in place of the right ones, to test the engine's checks.
+        misbehave: Option<fn(Vec<ResourcePlan>) -> Vec<ResourcePlan>>,
+    }
+
+    #[async_trait]
+    impl Provider for Fake {
+        fn kinds(&self) -> &'static [Kind] {
+            self.kinds
+        }
+
+        async fn plan(&mut self, rs: &[&Resource]) -> Result<Vec<ResourcePlan>, Diagnostics> {
+            let world = self.world.lock().unwrap();
+            let plans: Vec<ResourcePlan> = rs
+                .iter()
+                .map(|r| {
+                    let seen = world.get(&r.address()).cloned().unwrap_or_default();
+                    let changes = match seen.as_str() {
+                        "done" => vec![],
+                        _ => vec![Change {
+                            op: ChangeOp::Set,
+                            entry: Entry {
+                                text: "x".into(),
+                                code: None,
+                            },
+                            payload: serde_json::Value::Null,
+                        }],
+                    };
+                    ResourcePlan::new(r.address(), "t".into(), seen, vec![], vec![], changes)
+                })
+                .collect();
+            Ok(match self.misbehave {
+                Some(f) => f(plans),
+                None => plans,
+            })
+        }
+
+        async fn observe(&mut self, p: &[&ResourcePlan]) -> Result<Vec<String>, Diagnostics> {
+            let world = self.world.lock().unwrap();
+            Ok(p.iter()
+                .map(|p| world.get(&p.address).cloned().unwrap_or_default())
+                .collect())
+        }
+
+        async fn apply(&mut self, p: &ResourcePlan) -> Result<(), Diagnostic> {
+            self.applied.lock().unwrap().push(p.address.clone());
+            self.world
+                .lock()
+                .unwrap()
+                .insert(p.address.clone(), "done".into());
+            Ok(())
+        }
+    }
+
+    fn spec() -> LoadedSpec {
+        let spec = serde_yaml::from_str(
+            "version: 1\nresources:\n- {kind: manual, name: a, steps: [x]}\n- {kind: manual, name: b, steps: [y]}\n- {kind: graph.authorization_policy, name: c, allowed_to_use_sspr: true}\n",
+        )
+        .unwrap();
+        LoadedSpec {
+            spec,
+            files: vec![PathBuf::from("spec.yaml")],
+        }
+    }
+
+    type World = Arc<Mutex<HashMap<Address, String>>>;
+
+    fn providers(
+        misbehave: Option<fn(Vec<ResourcePlan>) -> Vec<ResourcePlan>>,
+    ) -> (Vec<Box<dyn Provider>>, World, Arc<Mutex<Vec<Address>>>) {
+        let world: World = Arc::default();
+        let applied: Arc<Mutex<Vec<Address>>> = Arc::default();
+        let fake = |kinds| Fake {
+            kinds,
+            world: world.clone(),
+            applied: applied.clone(),
+            misbehave,
+        };
+        let list: Vec<Box<dyn Provider>> = vec![
+            Box::new(fake(&[Kind::Manual])),
+            Box::new(fake(&[Kind::GraphAuthorizationPolicy])),
+        ];
+        (list, world, applied)
+    }
+
+    fn run<T>(f: impl std::future::Future<Output = T>) -> T {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    #[test]
+    fn a_provider_that_returns_the_wrong_plans_is_refused() {
+        let spec = spec();
+        let dropped: fn(Vec<ResourcePlan>) -> Vec<ResourcePlan> = |mut p| {
+            p.pop();
+            p
+        };
+        let doubled: fn(Vec<ResourcePlan>) -> Vec<ResourcePlan> = |mut p| {
+            p.push(p[0].clone());
+            p
+        };
+        let foreign: fn(Vec<ResourcePlan>) -> Vec<ResourcePlan> = |mut p| {
+            p[0].address = "manual.zzz".parse().unwrap();
+            p
+        };
+        for (f, says) in [
+            (dropped, "returned no plan"),
+            (doubled, "two plans"),
+            (foreign, "was not given"),
+        ] {
+            let (mut list, _, _) = providers(Some(f));
+            let e = run(plan(&spec, &mut list, &[])).unwrap_err().to_string();
+            assert!(e.contains(says), "{e}");
+        }
+    }
+
+    #[test]
+    fn one_stale_resource_stops_the_whole_apply_before_any_write() {
+        let spec = spec();
+        let (mut list, world, applied) = providers(None);
+        let p = run(plan(&spec, &mut list, &[])).unwrap();
+        assert_eq!(p.changed().count(), 3);
+        // Out of band, after the plan: the last resource moves.
+        world.lock().unwrap().insert(
+            "graph.authorization_policy.c".parse().unwrap(),
+            "moved".into(),
+        );
+        let failure = run(apply(&p, &spec, &mut list)).unwrap_err();
+        assert!(applied.lock().unwrap().is_empty(), "nothing may be written");
+        assert!(failure.applied.is_empty());
+        let text = failure.errors.to_string();
+        assert!(
+            text.contains("graph.authorization_policy.c: saved plan is stale"),
+            "{text}"
+        );
+        assert!(text.contains("nothing was applied"), "{text}");
+    }
+
+    #[test]
+    fn a_fresh_plan_applies_and_verifies() {
+        let spec = spec();
+        let (mut list, _, applied) = providers(None);
+        let p = run(plan(&spec, &mut list, &[])).unwrap();
+        let report = run(apply(&p, &spec, &mut list)).unwrap();
+        assert_eq!(report.applied.len(), 3);
+        assert_eq!(applied.lock().unwrap().len(), 3);
+        assert!(!run(plan(&spec, &mut list, &[])).unwrap().has_changes());
+    }
 }

@@ -5,6 +5,7 @@ pub mod address;
 pub mod diag;
 pub mod digest;
 pub mod engine;
+pub mod kind;
 pub mod load;
 pub mod plan;
 pub mod policy;
@@ -17,6 +18,7 @@ pub mod time;
 
 pub use address::Address;
 pub use diag::{Diagnostic, Diagnostics};
-pub use plan::{Action, Change, ChangeOp, Entry, Plan, ResourcePlan};
+pub use kind::Kind;
+pub use plan::{Action, ApplyData, Change, ChangeOp, Entry, Plan, ResourcePlan};
 pub use provider::Provider;
 pub use spec::Spec;

@@ -6,12 +6,13 @@
 //! | no-op   | the managed state, equal            | none                   |
 //! | update  | managed state now / after apply     | each entry added/removed |
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::Address;
 
 /// Bumped when the JSON form changes incompatibly; `apply` refuses other versions.
-pub const PLAN_FORMAT_VERSION: u32 = 1;
+pub const PLAN_FORMAT_VERSION: u32 = 2;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
@@ -96,7 +97,7 @@ impl Action {
 pub struct ResourcePlan {
     pub address: Address,
     pub action: Action,
-    /// What the resource acts on, for people: a DN, a GPO, a tenant.
+    /// What the resource acts on, for people: a DN, a GPO, a tenant. Never read by apply.
     pub target: String,
     /// Digest of the resource's spec; a saved plan is stale when it no longer matches.
     pub spec_digest: String,
@@ -109,6 +110,10 @@ pub struct ResourcePlan {
     /// Warnings for people (e.g. a GPO setting not yet in effect). Never drive apply.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// What apply needs to find the object again (a DN, a GPO's GUID, a Graph path):
+    /// the provider's own data, saved with the plan and handed back to it unread.
+    #[serde(default, skip_serializing_if = "ApplyData::is_empty")]
+    pub apply_data: ApplyData,
 }
 
 impl ResourcePlan {
@@ -136,7 +141,13 @@ impl ResourcePlan {
             after,
             changes,
             notes: Vec::new(),
+            apply_data: ApplyData::default(),
         }
+    }
+
+    pub fn with_apply_data(mut self, data: ApplyData) -> ResourcePlan {
+        self.apply_data = data;
+        self
     }
 
     pub fn with_notes(mut self, notes: Vec<String>) -> ResourcePlan {
@@ -169,4 +180,29 @@ pub struct Change {
     pub op: ChangeOp,
     pub entry: Entry,
     pub payload: serde_json::Value,
+}
+
+/// A provider's private apply data. Core and the renderers never look inside: the
+/// provider writes it at plan time in its own typed form and reads it back at apply time,
+/// so rewording anything people read cannot change what apply does.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ApplyData(serde_json::Value);
+
+#[derive(Debug, thiserror::Error)]
+#[error("the plan's apply data is not what this hybridctl wrote ({0}); make the plan again")]
+pub struct ApplyDataError(#[from] serde_json::Error);
+
+impl ApplyData {
+    pub fn new<T: Serialize>(data: &T) -> ApplyData {
+        ApplyData(serde_json::to_value(data).expect("apply data serializes"))
+    }
+
+    pub fn read<T: DeserializeOwned>(&self) -> Result<T, ApplyDataError> {
+        Ok(serde_json::from_value(self.0.clone())?)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_null()
+    }
 }

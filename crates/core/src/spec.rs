@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::Address;
+use crate::{Address, Kind};
 
 /// The only spec version this build reads.
 pub const SPEC_VERSION: u32 = 1;
@@ -58,6 +58,10 @@ pub struct GraphConnection {
     /// `global` (default), `usgov`, `usgov-dod` or `china`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cloud: Option<Cloud>,
+    /// PEM file of the CA(s) to trust for Graph's and the token endpoint's certificates
+    /// (default: the system's roots).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -135,15 +139,15 @@ pub enum Resource {
 }
 
 impl Resource {
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> Kind {
         match self {
-            Resource::AdAcl(_) => "ad.acl",
-            Resource::GpoSecurity(_) => "gpo.security",
-            Resource::AdPasswordPolicy(_) => "ad.password_policy",
-            Resource::GraphLicense(_) => "graph.license",
-            Resource::GraphAuthorizationPolicy(_) => "graph.authorization_policy",
-            Resource::GraphDirectorySync(_) => "graph.directory_sync",
-            Resource::Manual(_) => "manual",
+            Resource::AdAcl(_) => Kind::AdAcl,
+            Resource::GpoSecurity(_) => Kind::GpoSecurity,
+            Resource::AdPasswordPolicy(_) => Kind::AdPasswordPolicy,
+            Resource::GraphLicense(_) => Kind::GraphLicense,
+            Resource::GraphAuthorizationPolicy(_) => Kind::GraphAuthorizationPolicy,
+            Resource::GraphDirectorySync(_) => Kind::GraphDirectorySync,
+            Resource::Manual(_) => Kind::Manual,
         }
     }
 

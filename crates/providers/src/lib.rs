@@ -2,11 +2,14 @@
 //! difference from the spec and applies it.
 
 pub mod ad;
+pub mod discover;
 pub mod env;
 pub mod gpo;
 pub mod graph;
+pub mod ldap;
 pub mod manual;
 pub mod policy;
+pub mod registry;
 pub mod secret;
 pub mod tls;
 

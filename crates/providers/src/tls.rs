@@ -7,19 +7,29 @@ use std::sync::Arc;
 use rustls::pki_types::{pem::PemObject, CertificateDer};
 
 /// Errors name what went wrong, not the file: callers say which setting it came from.
-pub fn client_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig, String> {
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    #[error("cannot read it as PEM: {0}")]
+    Pem(#[from] rustls::pki_types::pem::Error),
+    #[error("it holds no PEM certificates")]
+    NoCertificates,
+    #[error("a certificate in it is not usable: {0}")]
+    Certificate(rustls::Error),
+    #[error("no safe TLS protocol version is available: {0}")]
+    Protocol(rustls::Error),
+}
+
+pub fn client_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig, TlsError> {
     let mut roots = rustls::RootCertStore::empty();
     match ca_file {
         Some(ca) => {
-            let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(ca)
-                .map_err(|e| e.to_string())?
-                .collect::<Result<_, _>>()
-                .map_err(|e| e.to_string())?;
+            let certs: Vec<CertificateDer<'static>> =
+                CertificateDer::pem_file_iter(ca)?.collect::<Result<_, _>>()?;
             if certs.is_empty() {
-                return Err("it holds no PEM certificates".into());
+                return Err(TlsError::NoCertificates);
             }
             for c in certs {
-                roots.add(c).map_err(|e| e.to_string())?;
+                roots.add(c).map_err(TlsError::Certificate)?;
             }
         }
         None => {
@@ -33,9 +43,28 @@ pub fn client_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig, Str
         rustls::crypto::ring::default_provider(),
     ))
     .with_safe_default_protocol_versions()
-    .map_err(|e| e.to_string())?
+    .map_err(TlsError::Protocol)?
     .with_root_certificates(roots)
     .with_no_client_auth())
+}
+
+/// Whether `e` (or any error in its cause chain) is rustls refusing the peer's
+/// certificate: found by type, not by reading messages.
+pub fn is_untrusted_certificate(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(e);
+    while let Some(c) = cause {
+        let inner = c
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .and_then(|i| i.downcast_ref::<rustls::Error>());
+        if let Some(rustls::Error::InvalidCertificate(_)) =
+            c.downcast_ref::<rustls::Error>().or(inner)
+        {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
 }
 
 #[cfg(test)]
@@ -46,7 +75,7 @@ mod tests {
         std::fs::write(&f, "not a certificate\n").unwrap();
         let e = super::client_config(Some(&f)).unwrap_err();
         std::fs::remove_file(&f).unwrap();
-        assert_eq!(e, "it holds no PEM certificates");
+        assert!(matches!(e, super::TlsError::NoCertificates), "{e}");
         assert!(super::client_config(None).is_ok());
     }
 }

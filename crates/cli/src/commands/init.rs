@@ -3,8 +3,8 @@
 //! clearly marked placeholders when offline.
 
 use anyhow::{bail, Context as _, Result};
-use hybridctl_providers::ad::discover;
-use hybridctl_providers::ad::settings::AdSettings;
+use hybridctl_providers::discover;
+use hybridctl_providers::ldap::AdSettings;
 
 use crate::args::InitArgs;
 use crate::{exit, Context};

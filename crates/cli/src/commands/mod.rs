@@ -14,9 +14,7 @@ use std::path::Path;
 use anyhow::{Context as _, Result};
 use hybridctl_core::load::{self, LoadedSpec};
 use hybridctl_core::{Diagnostics, Plan, Provider};
-use hybridctl_providers::ad::{settings::AdSettings, AdProvider};
-use hybridctl_providers::graph::{settings::GraphSettings, GraphProvider};
-use hybridctl_providers::manual::ManualProvider;
+use hybridctl_providers::registry;
 
 use crate::args::Command;
 use crate::Context;
@@ -40,32 +38,11 @@ fn load_spec(path: &Path) -> Result<LoadedSpec, Diagnostics> {
 
 /// The providers `spec` needs, connected lazily on first use.
 fn providers(spec: &LoadedSpec, ctx: &mut Context) -> Result<Vec<Box<dyn Provider>>, Diagnostics> {
-    let mut out: Vec<Box<dyn Provider>> = Vec::new();
-    if spec
-        .spec
-        .resources
-        .iter()
-        .any(|r| r.kind().starts_with("ad.") || r.kind().starts_with("gpo."))
-    {
-        let settings = AdSettings::resolve(spec.spec.connections.ad.as_ref(), &ctx.env)?;
-        if settings.insecure_skip_verify {
-            ctx.err("warning: TLS certificate verification is OFF for Active Directory (insecure_skip_verify); use this only against a lab\n");
-        }
-        out.push(Box::new(AdProvider::new(settings)));
+    let built = registry::for_spec(&spec.spec, &ctx.env)?;
+    for w in &built.warnings {
+        ctx.err(&format!("warning: {w}\n"));
     }
-    if spec
-        .spec
-        .resources
-        .iter()
-        .any(|r| r.kind().starts_with("graph."))
-    {
-        let settings = GraphSettings::resolve(spec.spec.connections.graph.as_ref(), &ctx.env)?;
-        out.push(Box::new(GraphProvider::new(settings)));
-    }
-    if spec.spec.resources.iter().any(|r| r.kind() == "manual") {
-        out.push(Box::new(ManualProvider));
-    }
-    Ok(out)
+    Ok(built.list)
 }
 
 fn read_plan(path: &Path) -> Result<Plan> {

@@ -31,7 +31,7 @@ pub fn junit(plan: &Plan) -> String {
         let _ = write!(
             out,
             "    <testcase classname=\"{}\" name=\"{}\"",
-            esc(&r.address.kind),
+            esc(r.address.kind.as_str()),
             esc(&r.address.to_string())
         );
         match r.action {

@@ -183,6 +183,7 @@ pub(crate) mod fixtures {
                 },
             ],
             notes: vec![],
+            apply_data: Default::default(),
         };
         let same = ResourcePlan {
             address: "ad.acl.staff-helpdesk".parse().unwrap(),
@@ -194,6 +195,7 @@ pub(crate) mod fixtures {
             after: vec![],
             changes: vec![],
             notes: vec!["Minimum password age: the domain head says 1 day; set in the GPO, not yet in effect".into()],
+            apply_data: Default::default(),
         };
         Plan::new(
             vec!["examples/password-writeback.yaml".into()],

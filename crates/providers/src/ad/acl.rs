@@ -10,7 +10,7 @@ use hybridctl_core::spec::{AdAcl, Ensure};
 use hybridctl_core::{digest, Address, Diagnostic, Diagnostics, Entry};
 use serde::{Deserialize, Serialize};
 
-use super::directory::Directory;
+use super::directory::{Directory, PrincipalError};
 use super::rights::{applies_to_words, AppliesTo, APPLIES_TO_FORMS};
 use super::security::{ace_flags, ace_to_sddl, ace_type, control, AccessAce, Ace, Guid, Sid};
 
@@ -51,7 +51,7 @@ pub fn desired(
     spec: &AdAcl,
     address: &Address,
     dir: &Directory,
-    principals: &HashMap<String, Result<Sid, String>>,
+    principals: &HashMap<String, Result<Sid, PrincipalError>>,
 ) -> Result<Vec<Desired>, Diagnostics> {
     let mut diags = Diagnostics::default();
     let mut out = Vec::new();
@@ -60,7 +60,7 @@ pub fn desired(
         let sid = match principals.get(&entry.principal) {
             Some(Ok(sid)) => Some(sid.clone()),
             Some(Err(e)) => {
-                diags.push(at(e.clone()).hint("write DOMAIN\\name, a UPN, a SID, or a well-known name such as `Authenticated Users`"));
+                diags.push(at(e.to_string()).hint("write DOMAIN\\name, a UPN, a SID, or a well-known name such as `Authenticated Users`"));
                 None
             }
             None => None,
@@ -76,14 +76,16 @@ pub fn desired(
             }
         };
         let inherited_object_type = match &applies {
-            Some(AppliesTo::DescendantsOfClass(class)) => match dir.class_guid(class) {
+            Some(AppliesTo::DescendantsOfClass(class)) => match dir.schema.class_guid(class) {
                 Some(g) => Some(g),
                 None => {
                     let mut d = at(format!(
                         "no class `{class}` in the schema (in applies_to `{}`)",
                         entry.applies_to
                     ));
-                    if let Some(s) = hybridctl_core::suggest::closest(class, dir.class_names()) {
+                    if let Some(s) =
+                        hybridctl_core::suggest::closest(class, dir.schema.class_names())
+                    {
                         d = d.hint(format!("did you mean `Descendant {s} objects`?"));
                     }
                     diags.push(d);
@@ -98,7 +100,7 @@ pub fn desired(
         let mut generic = 0u32;
         let mut by_object: Vec<(Guid, u32)> = Vec::new();
         for w in words {
-            match dir.right(w) {
+            match dir.schema.right(w) {
                 Ok(r) => match r.object_type {
                     None => generic |= r.mask,
                     Some(g) => match by_object.iter_mut().find(|(o, _)| *o == g) {
@@ -106,7 +108,7 @@ pub fn desired(
                         None => by_object.push((g, r.mask)),
                     },
                 },
-                Err(e) => diags.push(at(e)),
+                Err(e) => diags.push(at(e.to_string())),
             }
         }
         let (Some(sid), Some(applies)) = (sid, applies) else {
@@ -267,11 +269,11 @@ pub fn entry(ace: &Ace, dir: &Directory) -> Entry {
         ace_type::ACCESS_DENIED | ace_type::ACCESS_DENIED_OBJECT => "deny",
         _ => "audit",
     };
-    let class = a.inherited_object_type.map(|g| dir.class_display(g));
+    let class = a.inherited_object_type.map(|g| dir.schema.class_display(g));
     let text = format!(
         "{verb} {}: {} ({})",
         dir.display(&a.sid),
-        dir.right_words(a.mask, a.object_type).join(", "),
+        dir.schema.right_words(a.mask, a.object_type).join(", "),
         applies_to_words(a.flags, class.as_deref())
     );
     Entry { text, code }
@@ -303,18 +305,29 @@ impl From<&AccessAce> for AcePayload {
     }
 }
 
-impl TryFrom<&AcePayload> for AccessAce {
-    type Error = String;
+/// A saved ACE that does not read back: the plan was edited or is from elsewhere.
+#[derive(Debug, thiserror::Error)]
+#[error("the plan holds an ACE hybridctl cannot read ({0})")]
+pub struct AcePayloadError(String);
 
-    fn try_from(p: &AcePayload) -> Result<AccessAce, String> {
-        let guid = |g: &Option<String>| g.as_deref().map(str::parse::<Guid>).transpose();
+impl TryFrom<&AcePayload> for AccessAce {
+    type Error = AcePayloadError;
+
+    fn try_from(p: &AcePayload) -> Result<AccessAce, AcePayloadError> {
+        let bad = |e: &dyn std::fmt::Display| AcePayloadError(e.to_string());
+        let guid = |g: &Option<String>| {
+            g.as_deref()
+                .map(str::parse::<Guid>)
+                .transpose()
+                .map_err(|e| bad(&e))
+        };
         Ok(AccessAce {
             ace_type: p.ace_type,
             flags: p.flags,
             mask: p.mask,
             object_type: guid(&p.object_type)?,
             inherited_object_type: guid(&p.inherited_object_type)?,
-            sid: p.sid.parse()?,
+            sid: p.sid.parse().map_err(|e| bad(&e))?,
             extra_object_flags: 0,
             trailer: vec![],
         })

@@ -1,93 +1,18 @@
 //! Names resolved against the live directory, never a table that can go stale: the
-//! schema (attributes, classes), extended rights, and principals. Each is read once per
-//! run in a few paged searches; principals are looked up in batches.
+//! domain's own names, its schema and extended rights (read once per run in a few paged
+//! searches, then interpreted by [`Schema`]), and principals, looked up in batches.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use hybridctl_core::suggest;
 use ldap3::{ldap_escape, Scope};
 
-use super::connection::{escape_bytes, first, first_bin, Connection, OpError};
-use super::rights::{generic_right, mask, GENERIC_RIGHTS};
+use super::schema::{RightEntry, Schema, SchemaEntry};
 use super::security::{Guid, Sid};
+use crate::ldap::connection::{escape_bytes, first, first_bin, Connection, OpError};
 
 /// How many terms go into one OR filter.
 const BATCH: usize = 200;
-
-/// A right as an ACE carries it: mask bits, and the object type they are about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Right {
-    pub mask: u32,
-    pub object_type: Option<Guid>,
-}
-
-#[derive(Clone, Debug)]
-struct SchemaObject {
-    /// lDAPDisplayName, e.g. `pwdLastSet`, `user`.
-    ldap_name: String,
-    /// ADUC's name for classes: cn with spaces, e.g. `User`, `Organizational Unit`.
-    display: String,
-    guid: Guid,
-}
-
-#[derive(Clone, Debug)]
-struct ExtendedRight {
-    /// The name plans show: Windows' where Samba differs, else the directory's displayName.
-    display: String,
-    /// The directory's own displayName, also accepted.
-    directory_display: Option<String>,
-    cn: String,
-    guid: Guid,
-    valid_accesses: u32,
-}
-
-impl ExtendedRight {
-    fn is_property_set(&self) -> bool {
-        self.valid_accesses & (mask::READ_PROP | mask::WRITE_PROP) != 0
-    }
-
-    fn mask(&self) -> u32 {
-        if self.valid_accesses & mask::SELF_WRITE != 0 {
-            mask::SELF_WRITE
-        } else {
-            mask::CONTROL_ACCESS
-        }
-    }
-}
-
-/// The names Windows (and so ADUC and Microsoft's walkthroughs) show for extended rights
-/// whose `displayName` Samba spells differently, keyed by the right's `cn` (fixed by
-/// MS-ADTS 5.1.3.2.1). Only names: the GUIDs always come from the live directory.
-const WINDOWS_RIGHT_NAMES: &[(&str, &str)] = &[
-    ("User-Force-Change-Password", "Reset Password"),
-    ("User-Change-Password", "Change Password"),
-    (
-        "DS-Replication-Get-Changes",
-        "Replicating Directory Changes",
-    ),
-    (
-        "DS-Replication-Get-Changes-All",
-        "Replicating Directory Changes All",
-    ),
-    (
-        "DS-Replication-Get-Changes-In-Filtered-Set",
-        "Replicating Directory Changes In Filtered Set",
-    ),
-    (
-        "DS-Replication-Manage-Topology",
-        "Manage Replication Topology",
-    ),
-    ("DS-Replication-Synchronize", "Replication Synchronization"),
-    ("Validated-SPN", "Validated write to service principal name"),
-    (
-        "Validated-DNS-Host-Name",
-        "Validated write to DNS host name",
-    ),
-    ("Self-Membership", "Add/remove self as member"),
-    ("User-Account-Restrictions", "Account Restrictions"),
-    ("User-Logon", "Logon Information"),
-    ("Membership", "Group Membership"),
-];
 
 /// Principals with fixed SIDs that are not objects in the domain.
 const WELL_KNOWN: &[(&str, &str)] = &[
@@ -116,18 +41,18 @@ fn well_known(name: &str) -> Option<Sid> {
         .and_then(|(_, s)| s.parse().ok())
 }
 
+fn well_known_name(sid: &Sid) -> Option<&'static str> {
+    let text = sid.to_string();
+    WELL_KNOWN.iter().find(|(_, s)| *s == text).map(|(n, _)| *n)
+}
+
 /// What the directory says names mean. Built once per run by [`Directory::load`].
 pub struct Directory {
     pub domain_dn: String,
     pub netbios: String,
     pub dns_domain: String,
     pub domain_sid: Sid,
-    /// Attributes and classes by lower-case lDAPDisplayName, cn, and cn with spaces.
-    attributes: HashMap<String, SchemaObject>,
-    classes: HashMap<String, SchemaObject>,
-    attribute_by_guid: HashMap<Guid, SchemaObject>,
-    class_by_guid: HashMap<Guid, SchemaObject>,
-    rights: Vec<ExtendedRight>,
+    pub schema: Schema,
     /// Display names of SIDs seen so far (`LAB\sam`, `BUILTIN\Administrators`).
     names: HashMap<Sid, String>,
 }
@@ -138,6 +63,26 @@ pub enum LoadError {
     Search(#[from] OpError),
     #[error("the directory has no {0}; is {1} an Active Directory domain?")]
     Missing(&'static str, String),
+}
+
+/// Why a principal named in the spec was not resolved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PrincipalError {
+    #[error("`{0}` is not a SID: {1}")]
+    BadSid(String, String),
+    #[error("`{name}` names domain `{domain}`, but the connected domain is `{netbios}` (or BUILTIN, NT AUTHORITY)")]
+    OtherDomain {
+        name: String,
+        domain: String,
+        netbios: String,
+    },
+    #[error("no account, group or well-known principal `{name}` in {netbios}{suggestion}")]
+    NotFound {
+        name: String,
+        netbios: String,
+        /// "; did you mean `LAB\Helpdesk`?" when a name is close.
+        suggestion: String,
+    },
 }
 
 impl Directory {
@@ -178,80 +123,40 @@ impl Directory {
             .and_then(|e| first(e, "dnsRoot"))
             .unwrap_or_default();
 
-        let mut dir = Directory {
-            domain_dn,
-            netbios,
-            dns_domain,
-            domain_sid,
-            attributes: HashMap::new(),
-            classes: HashMap::new(),
-            attribute_by_guid: HashMap::new(),
-            class_by_guid: HashMap::new(),
-            rights: Vec::new(),
-            names: HashMap::new(),
-        };
-        let schema = conn
+        let objects = conn
             .search(
                 &root.schema_nc,
                 Scope::OneLevel,
                 "(|(objectClass=attributeSchema)(objectClass=classSchema))",
                 &["lDAPDisplayName", "cn", "schemaIDGUID", "objectClass"],
             )
-            .await?;
-        for e in &schema {
-            let (Some(ldap_name), Some(cn), Some(guid)) = (
-                first(e, "lDAPDisplayName"),
-                first(e, "cn"),
-                first_bin(e, "schemaIDGUID").and_then(|b| Guid::from_slice(&b)),
-            ) else {
-                continue;
-            };
-            let is_class = e.attrs.iter().any(|(k, v)| {
-                k.eq_ignore_ascii_case("objectClass")
-                    && v.iter().any(|c| c.eq_ignore_ascii_case("classSchema"))
-            });
-            let obj = SchemaObject {
-                ldap_name: ldap_name.clone(),
-                display: cn.replace('-', " "),
-                guid,
-            };
-            let (by_name, by_guid) = if is_class {
-                (&mut dir.classes, &mut dir.class_by_guid)
-            } else {
-                (&mut dir.attributes, &mut dir.attribute_by_guid)
-            };
-            for key in [
-                ldap_name.to_lowercase(),
-                cn.to_lowercase(),
-                cn.replace('-', " ").to_lowercase(),
-            ] {
-                by_name.entry(key).or_insert_with(|| obj.clone());
-            }
-            by_guid.insert(guid, obj);
-        }
-        let rights_base = format!("CN=Extended-Rights,{}", root.config_nc);
+            .await?
+            .iter()
+            .filter_map(|e| {
+                Some(SchemaEntry {
+                    ldap_name: first(e, "lDAPDisplayName")?,
+                    cn: first(e, "cn")?,
+                    guid: first_bin(e, "schemaIDGUID").and_then(|b| Guid::from_slice(&b))?,
+                    is_class: e.attrs.iter().any(|(k, v)| {
+                        k.eq_ignore_ascii_case("objectClass")
+                            && v.iter().any(|c| c.eq_ignore_ascii_case("classSchema"))
+                    }),
+                })
+            })
+            .collect();
         let rights = conn
             .search(
-                &rights_base,
+                &format!("CN=Extended-Rights,{}", root.config_nc),
                 Scope::OneLevel,
                 "(objectClass=controlAccessRight)",
                 &["cn", "displayName", "rightsGuid", "validAccesses"],
             )
-            .await?;
-        dir.rights = rights
+            .await?
             .iter()
             .filter_map(|e| {
-                let cn = first(e, "cn")?;
-                let windows = WINDOWS_RIGHT_NAMES
-                    .iter()
-                    .find(|(c, _)| c.eq_ignore_ascii_case(&cn))
-                    .map(|(_, n)| n.to_string());
-                Some(ExtendedRight {
-                    display: windows
-                        .or_else(|| first(e, "displayName"))
-                        .unwrap_or_else(|| cn.replace('-', " ")),
-                    directory_display: first(e, "displayName"),
-                    cn,
+                Some(RightEntry {
+                    cn: first(e, "cn")?,
+                    display_name: first(e, "displayName"),
                     guid: first(e, "rightsGuid")?.parse().ok()?,
                     valid_accesses: first(e, "validAccesses")
                         .and_then(|v| v.parse().ok())
@@ -259,13 +164,17 @@ impl Directory {
                 })
             })
             .collect();
-        tracing::debug!(
-            attributes = dir.attribute_by_guid.len(),
-            classes = dir.class_by_guid.len(),
-            rights = dir.rights.len(),
-            "schema loaded"
-        );
-        Ok(dir)
+        let schema = Schema::new(objects, rights);
+        let (attributes, classes, rights) = schema.counts();
+        tracing::debug!(attributes, classes, rights, "schema loaded");
+        Ok(Directory {
+            domain_dn,
+            netbios,
+            dns_domain,
+            domain_sid,
+            schema,
+            names: HashMap::new(),
+        })
     }
 
     /// Expands `{domain}` to the domain's DN.
@@ -273,224 +182,14 @@ impl Directory {
         dn.replace("{domain}", &self.domain_dn)
     }
 
-    // ---- rights -------------------------------------------------------------
-
-    /// Resolves one right in ADUC's words (or a GUID). The error names it, says what was
-    /// expected and suggests a close name.
-    pub fn right(&self, word: &str) -> Result<Right, String> {
-        let w = word.trim();
-        if let Some(m) = generic_right(w) {
-            return Ok(Right {
-                mask: m,
-                object_type: None,
-            });
-        }
-        let lower = w.to_lowercase();
-        if let Some(r) = self.extended_right(w) {
-            if r.is_property_set() {
-                return Err(format!(
-                    "`{w}` is a property set; say `Read {0}` or `Write {0}`",
-                    r.display
-                ));
-            }
-            return Ok(Right {
-                mask: r.mask(),
-                object_type: Some(r.guid),
-            });
-        }
-        for (prefix, m) in [("read ", mask::READ_PROP), ("write ", mask::WRITE_PROP)] {
-            if let Some(rest) = lower.strip_prefix(prefix) {
-                let rest_orig = &w[prefix.len()..];
-                if let Some(r) = self
-                    .extended_right(rest_orig)
-                    .filter(|r| r.is_property_set())
-                {
-                    return Ok(Right {
-                        mask: m,
-                        object_type: Some(r.guid),
-                    });
-                }
-                if let Some(a) = self.attribute(rest) {
-                    return Ok(Right {
-                        mask: m,
-                        object_type: Some(a.guid),
-                    });
-                }
-                return Err(self.unknown(
-                    w,
-                    &format!("no attribute or property set named `{rest_orig}` in the schema"),
-                ));
-            }
-        }
-        for (prefix, m) in [
-            ("create ", mask::CREATE_CHILD),
-            ("delete ", mask::DELETE_CHILD),
-        ] {
-            if let Some(class) = lower
-                .strip_prefix(prefix)
-                .and_then(|r| r.strip_suffix(" objects"))
-            {
-                return match self.class(class) {
-                    Some(c) => Ok(Right {
-                        mask: m,
-                        object_type: Some(c.guid),
-                    }),
-                    None => {
-                        Err(self.unknown(w, &format!("no class named `{class}` in the schema")))
-                    }
-                };
-            }
-        }
-        if let Ok(g) = w.parse::<Guid>() {
-            return match self.rights.iter().find(|r| r.guid == g) {
-                Some(r) if !r.is_property_set() => Ok(Right { mask: r.mask(), object_type: Some(g) }),
-                _ => Err(format!("`{w}` is not an extended right's GUID; for an attribute say `Read {w}` or `Write {w}`")),
-            };
-        }
-        Err(self.unknown(w, "not a right hybridctl knows"))
-    }
-
-    fn extended_right(&self, name: &str) -> Option<&ExtendedRight> {
-        let name = name.trim();
-        let spaced = |cn: &str| cn.replace('-', " ");
-        self.rights.iter().find(|r| {
-            r.display.eq_ignore_ascii_case(name)
-                || r.cn.eq_ignore_ascii_case(name)
-                || spaced(&r.cn).eq_ignore_ascii_case(name)
-                || r.directory_display
-                    .as_deref()
-                    .is_some_and(|d| d.eq_ignore_ascii_case(name))
-        })
-    }
-
-    fn attribute(&self, name: &str) -> Option<&SchemaObject> {
-        match name.parse::<Guid>() {
-            Ok(g) => self.attribute_by_guid.get(&g),
-            Err(_) => self.attributes.get(&name.trim().to_lowercase()),
-        }
-    }
-
-    pub fn class_guid(&self, name: &str) -> Option<Guid> {
-        self.class(&name.to_lowercase()).map(|c| c.guid)
-    }
-
-    fn class(&self, name: &str) -> Option<&SchemaObject> {
-        match name.parse::<Guid>() {
-            Ok(g) => self.class_by_guid.get(&g),
-            Err(_) => self.classes.get(&name.trim().to_lowercase()),
-        }
-    }
-
-    /// Class names, for suggestions.
-    pub fn class_names(&self) -> impl Iterator<Item = &str> {
-        self.class_by_guid.values().map(|c| c.display.as_str())
-    }
-
-    fn unknown(&self, word: &str, why: &str) -> String {
-        let mut candidates: Vec<String> =
-            GENERIC_RIGHTS.iter().map(|(n, _)| n.to_string()).collect();
-        candidates.extend(self.rights.iter().map(|r| r.display.clone()));
-        let lower = word.to_lowercase();
-        if let Some(rest) = lower
-            .strip_prefix("read ")
-            .or_else(|| lower.strip_prefix("write "))
-        {
-            let verb = &word[..word.len() - rest.len()];
-            candidates.extend(
-                self.attribute_by_guid
-                    .values()
-                    .map(|a| format!("{verb}{}", a.ldap_name)),
-            );
-        }
-        if lower.starts_with("create ") || lower.starts_with("delete ") {
-            let verb = &word[..7];
-            candidates.extend(
-                self.class_by_guid
-                    .values()
-                    .map(|c| format!("{verb}{} objects", c.display)),
-            );
-        }
-        let mut msg = format!("unknown right `{word}`: {why}");
-        if let Some(s) = suggest::closest(word, candidates.iter().map(String::as_str)) {
-            msg.push_str(&format!("; did you mean `{s}`?"));
-        } else {
-            msg.push_str(
-                "; expected an extended right (`Reset password`), `Read <attribute>`, `Write <attribute>`, \
-                 `Create <class> objects`, `Delete <class> objects`, or a generic right (`Full control`, `Read`, ...)",
-            );
-        }
-        msg
-    }
-
-    /// ADUC's words for an ACE's mask and object type, e.g. `Write pwdLastSet`.
-    pub fn right_words(&self, m: u32, object_type: Option<Guid>) -> Vec<String> {
-        let Some(g) = object_type else {
-            return super::rights::generic_words(m);
-        };
-        let mut words = Vec::new();
-        let mut rest = m;
-        let mut take = |bits: u32, word: String, words: &mut Vec<String>| {
-            if rest & bits != 0 {
-                words.push(word);
-                rest &= !bits;
-            }
-        };
-        if let Some(r) = self.rights.iter().find(|r| r.guid == g) {
-            if r.is_property_set() {
-                take(mask::READ_PROP, format!("Read {}", r.display), &mut words);
-                take(mask::WRITE_PROP, format!("Write {}", r.display), &mut words);
-            } else {
-                take(
-                    mask::CONTROL_ACCESS | mask::SELF_WRITE,
-                    r.display.clone(),
-                    &mut words,
-                );
-            }
-        } else if let Some(a) = self.attribute_by_guid.get(&g) {
-            take(mask::READ_PROP, format!("Read {}", a.ldap_name), &mut words);
-            take(
-                mask::WRITE_PROP,
-                format!("Write {}", a.ldap_name),
-                &mut words,
-            );
-        } else if let Some(c) = self.class_by_guid.get(&g) {
-            take(
-                mask::CREATE_CHILD,
-                format!("Create {} objects", c.display),
-                &mut words,
-            );
-            take(
-                mask::DELETE_CHILD,
-                format!("Delete {} objects", c.display),
-                &mut words,
-            );
-        }
-        if rest != 0 {
-            let mut generic = super::rights::generic_words(rest);
-            if words.is_empty() {
-                generic = generic.into_iter().map(|w| format!("{w} ({g})")).collect();
-            }
-            words.extend(generic);
-        }
-        words
-    }
-
-    pub fn class_display(&self, g: Guid) -> String {
-        self.class_by_guid
-            .get(&g)
-            .map(|c| c.display.clone())
-            .unwrap_or_else(|| g.to_string())
-    }
-
-    // ---- principals ---------------------------------------------------------
-
     /// Resolves principal names as the spec writes them, in one search per batch.
-    /// Returns, per name, its SID or why it could not be resolved.
+    /// Returns, per name, its SID or why it could not be resolved (with a suggestion
+    /// when an account's name is close).
     pub async fn resolve_principals(
         &mut self,
         conn: &mut Connection,
         names: &[String],
-    ) -> Result<HashMap<String, Result<Sid, String>>, OpError> {
+    ) -> Result<HashMap<String, Result<Sid, PrincipalError>>, OpError> {
         let mut out = HashMap::new();
         let mut lookups: Vec<(String, Lookup)> = Vec::new();
         for name in names {
@@ -509,51 +208,71 @@ impl Directory {
         }
         let terms: Vec<String> = lookups.iter().map(|(_, l)| l.filter()).collect();
         let found = self.search_accounts(conn, &terms).await?;
+        let mut misses = Vec::new();
         for (name, lookup) in &lookups {
-            let hit = found.iter().find(|a| lookup.matches(a, &self.dns_domain));
-            out.insert(
-                name.clone(),
-                hit.map(|a| a.sid.clone()).ok_or_else(|| {
-                    format!(
-                        "no account, group or well-known principal `{name}` in {}",
-                        self.netbios
-                    )
-                }),
-            );
+            match found.iter().find(|a| lookup.matches(a, &self.dns_domain)) {
+                Some(a) => {
+                    out.insert(name.clone(), Ok(a.sid.clone()));
+                }
+                None => misses.push((name, lookup)),
+            }
         }
-        // Suggestions for the misses, from one ambiguous-name-resolution search.
-        let misses: Vec<String> = lookups
+        if misses.is_empty() {
+            return Ok(out);
+        }
+        // Suggestions for the misses: accounts whose names start like the missed name,
+        // and ambiguous-name resolution, in one search.
+        let near_terms: Vec<String> = misses
             .iter()
-            .filter(|(n, _)| out.get(n).is_some_and(|r| r.is_err()))
-            .filter_map(|(_, l)| l.bare_name().map(|b| format!("(anr={})", ldap_escape(b))))
+            .filter_map(|(_, l)| l.bare_name())
+            .map(|bare| {
+                let stem: String = bare.chars().take(3).collect();
+                format!(
+                    "(|(anr={})(sAMAccountName={}*))",
+                    ldap_escape(bare),
+                    ldap_escape(&stem)
+                )
+            })
             .collect();
-        if !misses.is_empty() {
-            let near = self
-                .search_accounts(conn, &misses)
-                .await
-                .unwrap_or_default();
-            for (name, lookup) in &lookups {
-                if let (Some(Err(msg)), Some(bare)) = (out.get_mut(name), lookup.bare_name()) {
+        let near = self
+            .search_accounts(conn, &near_terms)
+            .await
+            .unwrap_or_default();
+        for (name, lookup) in misses {
+            let suggestion = lookup
+                .bare_name()
+                .and_then(|bare| {
                     let mut candidates: Vec<&str> = near.iter().map(|a| a.sam.as_str()).collect();
                     candidates.extend(WELL_KNOWN.iter().map(|(n, _)| *n));
-                    if let Some(s) = suggest::closest(bare, candidates) {
-                        let qualified = if WELL_KNOWN.iter().any(|(n, _)| *n == s) {
-                            s.to_string()
-                        } else {
-                            format!("{}\\{s}", self.netbios)
-                        };
-                        msg.push_str(&format!("; did you mean `{qualified}`?"));
+                    suggest::closest(bare, candidates)
+                })
+                .map(|s| {
+                    if WELL_KNOWN.iter().any(|(n, _)| *n == s) {
+                        format!("; did you mean `{s}`?")
+                    } else {
+                        format!("; did you mean `{}\\{s}`?", self.netbios)
                     }
-                }
-            }
+                })
+                .unwrap_or_default();
+            out.insert(
+                name.clone(),
+                Err(PrincipalError::NotFound {
+                    name: name.clone(),
+                    netbios: self.netbios.clone(),
+                    suggestion,
+                }),
+            );
         }
         Ok(out)
     }
 
-    fn parse_principal(&self, name: &str) -> Result<Lookup, String> {
+    fn parse_principal(&self, name: &str) -> Result<Lookup, PrincipalError> {
         let name = name.trim();
         if name.starts_with("S-") || name.starts_with("s-") {
-            return name.parse::<Sid>().map(Lookup::Sid);
+            return name
+                .parse::<Sid>()
+                .map(Lookup::Sid)
+                .map_err(|e| PrincipalError::BadSid(name.to_string(), e.to_string()));
         }
         if let Some(sid) = well_known(name) {
             return Ok(Lookup::WellKnown(sid));
@@ -563,10 +282,11 @@ impl Directory {
             {
                 return Ok(Lookup::Sam(account.to_string()));
             }
-            return Err(format!(
-                "`{name}` names domain `{domain}`, but the connected domain is `{}` (or BUILTIN, NT AUTHORITY)",
-                self.netbios
-            ));
+            return Err(PrincipalError::OtherDomain {
+                name: name.to_string(),
+                domain: domain.to_string(),
+                netbios: self.netbios.clone(),
+            });
         }
         if name.contains('@') {
             return Ok(Lookup::Upn(name.to_string()));
@@ -607,11 +327,9 @@ impl Directory {
         conn: &mut Connection,
         sids: &[Sid],
     ) -> Result<(), OpError> {
-        let unknown: Vec<&Sid> = sids
+        let unknown: BTreeSet<&Sid> = sids
             .iter()
             .filter(|s| !self.names.contains_key(*s) && well_known_name(s).is_none())
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
             .collect();
         let terms: Vec<String> = unknown
             .iter()
@@ -637,11 +355,6 @@ impl Directory {
             .map(str::to_string)
             .unwrap_or_else(|| sid.to_string())
     }
-}
-
-fn well_known_name(sid: &Sid) -> Option<&'static str> {
-    let text = sid.to_string();
-    WELL_KNOWN.iter().find(|(_, s)| *s == text).map(|(n, _)| *n)
 }
 
 struct Account {

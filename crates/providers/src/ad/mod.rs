@@ -1,39 +1,33 @@
-//! Active Directory over LDAPS: the `ad.acl` resource kind.
+//! Active Directory over LDAP: the `ad.acl` and `ad.password_policy` resource kinds.
 
 pub mod acl;
-pub mod connection;
 pub mod directory;
-pub mod discover;
 pub mod password_policy;
 pub mod rights;
+pub mod schema;
 pub mod security;
-pub mod settings;
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use async_trait::async_trait;
-use hybridctl_core::spec::{AdAcl, GpoSecurity, Resource};
-use hybridctl_core::{Address, Change, ChangeOp, Diagnostic, Diagnostics, Provider, ResourcePlan};
+use hybridctl_core::spec::{AdAcl, Resource};
+use hybridctl_core::{
+    Address, ApplyData, Change, ChangeOp, Diagnostic, Diagnostics, Kind, Provider, ResourcePlan,
+};
 use ldap3::ldap_escape;
+use serde::{Deserialize, Serialize};
 
+use crate::ldap::{self, first_bin, op_diagnostic, AdSettings, Connection, DomainHead};
 use acl::{AcePayload, LiveDacl};
-use connection::{first_bin, ConnectError, Connection, OpError};
 use directory::Directory;
 use security::{control, AccessAce, Acl, SecurityDescriptor};
-use settings::AdSettings;
-
-use crate::gpo::{
-    self,
-    sysvol::{self as sv, Sysvol},
-};
 
 /// How many DNs go into one DACL-reading search.
 const DN_BATCH: usize = 100;
 
 pub struct AdProvider {
-    settings: AdSettings,
-    /// Where GPO files are, from `sysvol` or the LDAP URL's host.
-    sysvol_at: sv::Location,
+    settings: Arc<AdSettings>,
     session: Option<Session>,
 }
 
@@ -41,82 +35,66 @@ pub struct AdProvider {
 struct Session {
     conn: Connection,
     dir: Directory,
-    /// Connected on first use: only GPO resources need it.
-    sysvol: Option<Box<dyn Sysvol>>,
+}
+
+/// What apply needs to find an `ad.acl` object again; saved in the plan, never shown.
+#[derive(Debug, Serialize, Deserialize)]
+struct AclTarget {
+    dn: String,
 }
 
 impl AdProvider {
-    pub fn new(settings: AdSettings) -> AdProvider {
-        let sysvol_at = sv::Location::parse(settings.sysvol.as_deref(), &settings.url);
+    pub fn new(settings: Arc<AdSettings>) -> AdProvider {
         AdProvider {
             settings,
-            sysvol_at,
             session: None,
         }
     }
-}
 
-/// The run's session, opened on first use. A function of the fields it needs, so callers
-/// can keep using the settings while they hold the session.
-async fn session_of<'a>(
-    slot: &'a mut Option<Session>,
-    settings: &AdSettings,
-) -> Result<&'a mut Session, Diagnostic> {
-    if slot.is_none() {
-        let mut conn = Connection::open(settings)
-            .await
-            .map_err(|e| connect_diagnostic(e, settings))?;
-        let dir = Directory::load(&mut conn, settings.base_dn.as_deref())
-            .await
-            .map_err(|e| {
-                Diagnostic::new(format!(
-                    "reading the domain's schema and rights failed: {e}"
-                ))
-            })?;
-        *slot = Some(Session {
-            conn,
-            dir,
-            sysvol: None,
-        });
+    /// The run's session, opened on first use.
+    async fn session(&mut self) -> Result<&mut Session, Diagnostic> {
+        if self.session.is_none() {
+            let mut conn = Connection::open(&self.settings)
+                .await
+                .map_err(|e| ldap::connect_diagnostic(e, &self.settings))?;
+            let dir = Directory::load(&mut conn, self.settings.base_dn.as_deref())
+                .await
+                .map_err(|e| {
+                    Diagnostic::new(format!(
+                        "reading the domain's schema and rights failed: {e}"
+                    ))
+                })?;
+            self.session = Some(Session { conn, dir });
+        }
+        Ok(self.session.as_mut().expect("just set"))
     }
-    Ok(slot.as_mut().expect("just set"))
 }
 
 #[async_trait]
 impl Provider for AdProvider {
-    fn kinds(&self) -> &'static [&'static str] {
-        &["ad.acl", "gpo.security", "ad.password_policy"]
+    fn kinds(&self) -> &'static [Kind] {
+        &[Kind::AdAcl, Kind::AdPasswordPolicy]
     }
 
     async fn plan(&mut self, resources: &[&Resource]) -> Result<Vec<ResourcePlan>, Diagnostics> {
-        let AdProvider {
-            settings,
-            sysvol_at,
-            session,
-        } = self;
-        let session = session_of(session, settings).await?;
+        let session = self.session().await?;
         let mut acls = Vec::new();
-        let mut gpos_wanted: Vec<(Address, &GpoSecurity)> = Vec::new();
         let mut policies = Vec::new();
         for r in resources {
             match r {
                 Resource::AdAcl(a) => acls.push((r.address(), a)),
-                Resource::GpoSecurity(g) => gpos_wanted.push((r.address(), g)),
                 Resource::AdPasswordPolicy(p) => policies.push((r.address(), p)),
-                // The engine only hands this provider the kinds it names.
                 _ => {}
             }
         }
-        let mut diags = Diagnostics::default();
         let mut plans = Vec::new();
         if !acls.is_empty() {
-            match plan_acls(session, &acls).await {
-                Ok(p) => plans.extend(p),
-                Err(d) => diags.extend(d),
-            }
+            plans.extend(plan_acls(session, &acls).await?);
         }
-        if !gpos_wanted.is_empty() || !policies.is_empty() {
-            let head = gpo::read_domain_head(&mut session.conn, &session.dir.domain_dn).await?;
+        if !policies.is_empty() {
+            let head = DomainHead::read(&mut session.conn, &session.dir.domain_dn)
+                .await
+                .map_err(|e| Diagnostic::new(e.to_string()))?;
             for (address, p) in &policies {
                 plans.push(password_policy::plan(
                     address,
@@ -125,46 +103,55 @@ impl Provider for AdProvider {
                     &head,
                 ));
             }
-            if !gpos_wanted.is_empty() {
-                let all = gpo::list(&mut session.conn, &session.dir.domain_dn).await?;
-                let sysvol = session.sysvol(sysvol_at, settings)?;
-                match gpo::plan(&gpos_wanted, &all, sysvol, &head) {
-                    Ok(p) => plans.extend(p),
-                    Err(d) => diags.extend(d),
-                }
-            }
         }
-        diags.into_result(())?;
-        // In the order given.
-        Ok(resources
+        Ok(plans)
+    }
+
+    async fn observe(&mut self, planned: &[&ResourcePlan]) -> Result<Vec<String>, Diagnostics> {
+        let session = self.session().await?;
+        let mut dns = Vec::new();
+        for p in planned.iter().filter(|p| p.address.kind == Kind::AdAcl) {
+            dns.push(acl_target(p)?.dn);
+        }
+        let live = read_dacls(&mut session.conn, &session.dir, &dns).await?;
+        let needs_head = planned
             .iter()
-            .filter_map(|r| {
-                plans
-                    .iter()
-                    .position(|p| p.address == r.address())
-                    .map(|i| plans.swap_remove(i))
-            })
-            .collect())
+            .any(|p| p.address.kind == Kind::AdPasswordPolicy);
+        let head = match needs_head {
+            true => Some(
+                DomainHead::read(&mut session.conn, &session.dir.domain_dn)
+                    .await
+                    .map_err(|e| Diagnostic::new(e.to_string()))?,
+            ),
+            false => None,
+        };
+        let mut out = Vec::new();
+        for p in planned {
+            out.push(match p.address.kind {
+                Kind::AdAcl => {
+                    let dn = acl_target(p)?.dn;
+                    match live.get(&acl::normalize_dn(&dn)) {
+                        Some((_, l)) => l.fingerprint(),
+                        None => {
+                            return Err(Diagnostic::new(format!("object `{dn}` no longer exists"))
+                                .at(&p.address)
+                                .hint("nothing was written; run `hybridctl plan` again")
+                                .into())
+                        }
+                    }
+                }
+                _ => head.as_ref().expect("read above").fingerprint(),
+            });
+        }
+        Ok(out)
     }
 
     async fn apply(&mut self, planned: &ResourcePlan) -> Result<(), Diagnostic> {
-        let AdProvider {
-            settings,
-            sysvol_at,
-            session,
-        } = self;
-        let session = session_of(session, settings).await?;
-        match planned.address.kind.as_str() {
-            "ad.acl" => apply_acl(session, planned).await,
-            "ad.password_policy" => {
+        let session = self.session().await?;
+        match planned.address.kind {
+            Kind::AdAcl => apply_acl(session, planned).await,
+            Kind::AdPasswordPolicy => {
                 password_policy::apply(planned, &mut session.conn, &session.dir.domain_dn).await
-            }
-            "gpo.security" => {
-                let all = gpo::list(&mut session.conn, &session.dir.domain_dn).await?;
-                session.sysvol(sysvol_at, settings)?;
-                let Session { conn, sysvol, .. } = session;
-                let sysvol = sysvol.as_deref().expect("connected above");
-                gpo::apply(planned, conn, &all, sysvol, settings.fault.as_deref()).await
             }
             other => Err(Diagnostic::new(format!(
                 "the AD provider does not handle {other}"
@@ -173,33 +160,18 @@ impl Provider for AdProvider {
     }
 }
 
-impl Session {
-    fn sysvol(&mut self, at: &sv::Location, s: &AdSettings) -> Result<&dyn Sysvol, Diagnostic> {
-        if self.sysvol.is_none() {
-            let opened: Result<Box<dyn Sysvol>, String> = match at {
-                sv::Location::Local(p) => {
-                    sv::LocalSysvol::new(p.clone()).map(|l| Box::new(l) as Box<dyn Sysvol>)
-                }
-                sv::Location::Smb { server, share } => {
-                    sv::SmbSysvol::connect(server, share, &s.user, &s.password)
-                        .map(|c| Box::new(c) as Box<dyn Sysvol>)
-                }
-            };
-            let opened = opened.map_err(|e| {
-                Diagnostic::new(format!("SYSVOL is not readable: {e}"))
-                    .hint("set connections.ad.sysvol to the SYSVOL share (\\\\dc\\SYSVOL) or a mounted folder")
-            })?;
-            self.sysvol = Some(opened);
-        }
-        Ok(self.sysvol.as_deref().expect("just set"))
-    }
+fn acl_target(planned: &ResourcePlan) -> Result<AclTarget, Diagnostic> {
+    planned
+        .apply_data
+        .read()
+        .map_err(|e| Diagnostic::new(e.to_string()).at(&planned.address))
 }
 
 async fn plan_acls(
     session: &mut Session,
     acls: &[(Address, &AdAcl)],
 ) -> Result<Vec<ResourcePlan>, Diagnostics> {
-    let Session { conn, dir, .. } = session;
+    let Session { conn, dir } = session;
 
     let names: Vec<String> = acls
         .iter()
@@ -282,21 +254,26 @@ async fn plan_acls(
                 });
             }
         }
-        plans.push(ResourcePlan::new(
-            address.clone(),
-            dn_read.clone(),
-            live.fingerprint(),
-            entries(&mut live.explicit()),
-            entries(&mut after.iter().filter(|a| !a.is_inherited())),
-            changes,
-        ));
+        plans.push(
+            ResourcePlan::new(
+                address.clone(),
+                dn_read.clone(),
+                live.fingerprint(),
+                entries(&mut live.explicit()),
+                entries(&mut after.iter().filter(|a| !a.is_inherited())),
+                changes,
+            )
+            .with_apply_data(ApplyData::new(&AclTarget {
+                dn: dn_read.clone(),
+            })),
+        );
     }
     Ok(plans)
 }
 
 async fn apply_acl(session: &mut Session, planned: &ResourcePlan) -> Result<(), Diagnostic> {
-    let Session { conn, dir, .. } = session;
-    let dn = planned.target.clone();
+    let Session { conn, dir } = session;
+    let dn = acl_target(planned)?.dn;
     // Re-read right before writing: never overwrite a change made since the plan.
     let live = read_dacls(conn, dir, std::slice::from_ref(&dn))
         .await
@@ -314,12 +291,10 @@ async fn apply_acl(session: &mut Session, planned: &ResourcePlan) -> Result<(), 
     let mut removes = Vec::new();
     let mut adds = Vec::new();
     for c in &planned.changes {
-        let ace = serde_json::from_value::<AcePayload>(c.payload.clone())
-            .map_err(|e| e.to_string())
-            .and_then(|p| AccessAce::try_from(&p))
-            .map_err(|e| {
-                Diagnostic::new(format!("the plan holds an ACE hybridctl cannot read: {e}"))
-            })?;
+        let payload: AcePayload = serde_json::from_value(c.payload.clone()).map_err(|e| {
+            Diagnostic::new(format!("the plan holds an ACE hybridctl cannot read: {e}"))
+        })?;
+        let ace = AccessAce::try_from(&payload).map_err(|e| Diagnostic::new(e.to_string()))?;
         match c.op {
             ChangeOp::Add => adds.push(ace),
             ChangeOp::Remove | ChangeOp::Set => removes.push(ace),
@@ -361,12 +336,12 @@ async fn read_dacls(
         );
     }
     for dn in outside {
-        // Outside the domain partition (e.g. configuration): read it directly.
+        // Outside the domain partition (e.g. configuration): read it directly. Only "no
+        // such object" means absent; any other failure is an error, never "absent".
         match conn.read_dacl_of(dn).await {
             Ok(e) => entries.extend(e),
-            Err(e) => {
-                tracing::debug!(dn = %dn, error = %e, "object outside the domain not readable")
-            }
+            Err(e) if e.result_code() == Some(ldap::connection::result_code::NO_SUCH_OBJECT) => {}
+            Err(e) => return Err(op_diagnostic(e).into()),
         }
     }
     let mut out = HashMap::new();
@@ -398,36 +373,4 @@ async fn read_dacls(
         );
     }
     Ok(out)
-}
-
-fn op_diagnostic(e: OpError) -> Diagnostic {
-    let hint = match &e {
-        OpError::WriteDacl { .. }
-            if e.to_string().contains("insufficientAccessRights")
-                || e.to_string().contains("rc=50") =>
-        {
-            "hybridctl's account needs Modify permissions on this object (see README: permissions)"
-        }
-        _ => "check the DC's log; run again with HYBRIDCTL_LOG=debug for each LDAP operation",
-    };
-    Diagnostic::new(e.to_string()).hint(hint)
-}
-
-fn connect_diagnostic(e: ConnectError, s: &AdSettings) -> Diagnostic {
-    let text = e.to_string();
-    let hint = match &e {
-        ConnectError::CaFile { .. } => "point ca_file / HYBRIDCTL_AD_CA_FILE at a PEM file of the CA that issued the DC's certificate".to_string(),
-        ConnectError::Bind { .. } => format!(
-            "check the user ({}) and the password in {} or the variable named by password_env",
-            s.user,
-            settings::ENV_PASSWORD
-        ),
-        _ if text.contains("UnknownIssuer") || text.contains("certificate") => format!(
-            "the DC's certificate is not trusted: set ca_file / {} to the CA that issued it (for a lab only, {}=1 skips the check)",
-            settings::ENV_CA_FILE,
-            settings::ENV_INSECURE
-        ),
-        _ => format!("check that {} is right and the DC is reachable (`scripts/lab up` starts the lab DC)", s.url),
-    };
-    Diagnostic::new(text).hint(hint)
 }

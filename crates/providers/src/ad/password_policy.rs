@@ -4,11 +4,10 @@
 //! with `gpo.security` there.
 
 use hybridctl_core::spec::AdPasswordPolicy;
-use hybridctl_core::{digest, Address, Change, ChangeOp, Diagnostic, Entry, ResourcePlan};
+use hybridctl_core::{Address, Change, ChangeOp, Diagnostic, Entry, ResourcePlan};
 use serde::{Deserialize, Serialize};
 
-use super::connection::Connection;
-use crate::gpo::{read_domain_head, DomainHead};
+use crate::ldap::{Connection, DomainHead};
 use crate::policy::{self, Value, PWD_PROPERTIES};
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -16,12 +15,6 @@ struct Payload {
     inf_key: String,
     /// The value in GptTmpl.inf's terms (-1 for never), which the table converts exactly.
     value: String,
-}
-
-fn fingerprint(head: &DomainHead) -> String {
-    let mut values: Vec<_> = head.values.iter().collect();
-    values.sort();
-    digest::of_json(&values)
 }
 
 pub fn plan(
@@ -70,7 +63,7 @@ pub fn plan(
     ResourcePlan::new(
         address.clone(),
         domain_dn.to_string(),
-        fingerprint(head),
+        head.fingerprint(),
         before,
         after,
         changes,
@@ -82,8 +75,10 @@ pub async fn apply(
     conn: &mut Connection,
     domain_dn: &str,
 ) -> Result<(), Diagnostic> {
-    let head = read_domain_head(conn, domain_dn).await?;
-    if fingerprint(&head) != planned.observed {
+    let head = DomainHead::read(conn, domain_dn)
+        .await
+        .map_err(|e| Diagnostic::new(e.to_string()))?;
+    if head.fingerprint() != planned.observed {
         return Err(Diagnostic::new("saved plan is stale: the domain's password policy changed since the plan was made; nothing was written")
             .hint("run `hybridctl plan` again and review the new plan"));
     }

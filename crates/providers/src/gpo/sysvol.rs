@@ -4,23 +4,44 @@
 //! measured here, it worked at once, signed and sealed (SMB3 encryption required), at
 //! about 25 ms per operation. The pure-Rust `smb` crate 0.12 also worked but its
 //! directory listing hung on a multi-thread tokio runtime and each request took ~44 ms
-//! (no TCP_NODELAY). libsmbclient calls block; a run makes a handful of them.
+//! (no TCP_NODELAY). libsmbclient calls block: the GPO provider runs them on tokio's
+//! blocking pool.
 
-use std::io::{Read, Write};
+use std::io::{self, ErrorKind, Read, Write};
 use std::path::PathBuf;
 
-use pavao::{SmbClient, SmbCredentials, SmbEncryptionLevel, SmbMode, SmbOpenOptions, SmbOptions};
+use pavao::{
+    SmbClient, SmbCredentials, SmbEncryptionLevel, SmbError, SmbMode, SmbOpenOptions, SmbOptions,
+};
 
 use crate::Secret;
 
+/// What went wrong in SYSVOL, naming the file or share.
+#[derive(Debug, thiserror::Error)]
+pub enum SysvolError {
+    #[error("cannot open {share}: {reason}")]
+    Session { share: String, reason: String },
+    #[error("SYSVOL folder {0} does not exist or is not a folder")]
+    NotAFolder(String),
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: io::Error },
+    #[error("cannot write {path}: {source}")]
+    Write { path: String, source: io::Error },
+    #[error("cannot create the folder {path}: {source}")]
+    CreateDir { path: String, source: io::Error },
+}
+
 /// Paths are relative to the share, `/`-separated: `lab.example.test/Policies/{GUID}/GPT.INI`.
+///
+/// Only a file that does not exist reads as `None`: every other failure is an error, so
+/// that nothing unreadable is ever taken for absent (and then overwritten).
 pub trait Sysvol: Send + Sync {
     /// The file's bytes, or `None` when it does not exist.
-    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, String>;
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, SysvolError>;
     /// Creates or replaces the file; its folders must exist.
-    fn write(&self, path: &str, bytes: &[u8]) -> Result<(), String>;
+    fn write(&self, path: &str, bytes: &[u8]) -> Result<(), SysvolError>;
     /// Creates the folder and its parents when missing.
-    fn create_dirs(&self, path: &str) -> Result<(), String>;
+    fn create_dirs(&self, path: &str) -> Result<(), SysvolError>;
     /// Where this is, for messages.
     fn describe(&self) -> String;
 }
@@ -30,37 +51,40 @@ pub struct LocalSysvol {
 }
 
 impl LocalSysvol {
-    pub fn new(root: PathBuf) -> Result<LocalSysvol, String> {
+    pub fn new(root: PathBuf) -> Result<LocalSysvol, SysvolError> {
         if !root.is_dir() {
-            return Err(format!(
-                "SYSVOL folder {} does not exist or is not a folder",
-                root.display()
-            ));
+            return Err(SysvolError::NotAFolder(root.display().to_string()));
         }
         Ok(LocalSysvol { root })
     }
 }
 
 impl Sysvol for LocalSysvol {
-    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, String> {
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, SysvolError> {
         match std::fs::read(self.root.join(path)) {
             Ok(b) => Ok(Some(b)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(format!(
-                "cannot read {}: {e}",
-                self.root.join(path).display()
-            )),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(SysvolError::Read {
+                path: self.root.join(path).display().to_string(),
+                source,
+            }),
         }
     }
 
-    fn write(&self, path: &str, bytes: &[u8]) -> Result<(), String> {
+    fn write(&self, path: &str, bytes: &[u8]) -> Result<(), SysvolError> {
         let p = self.root.join(path);
-        std::fs::write(&p, bytes).map_err(|e| format!("cannot write {}: {e}", p.display()))
+        std::fs::write(&p, bytes).map_err(|source| SysvolError::Write {
+            path: p.display().to_string(),
+            source,
+        })
     }
 
-    fn create_dirs(&self, path: &str) -> Result<(), String> {
+    fn create_dirs(&self, path: &str) -> Result<(), SysvolError> {
         let p = self.root.join(path);
-        std::fs::create_dir_all(&p).map_err(|e| format!("cannot create {}: {e}", p.display()))
+        std::fs::create_dir_all(&p).map_err(|source| SysvolError::CreateDir {
+            path: p.display().to_string(),
+            source,
+        })
     }
 
     fn describe(&self) -> String {
@@ -68,16 +92,38 @@ impl Sysvol for LocalSysvol {
     }
 }
 
+/// libsmbclient through pavao, which serializes every native call process-wide, so one
+/// client may be shared by reference and used from the blocking pool.
 pub struct SmbSysvol {
     client: SmbClient,
     server: String,
     share: String,
 }
 
-// SAFETY: libsmbclient's context is not thread-safe, and is never used by two threads at
-// once: the provider owns it behind `&mut self` and calls it sequentially from one task.
-unsafe impl Send for SmbSysvol {}
-unsafe impl Sync for SmbSysvol {}
+fn io_error(e: SmbError) -> io::Error {
+    match e {
+        SmbError::Io(e) => e,
+        other => io::Error::other(other.to_string()),
+    }
+}
+
+/// What a failed session set-up means, from the errno libsmbclient maps NT status to.
+fn session_reason(e: &io::Error, user: &str) -> String {
+    match (e.kind(), e.raw_os_error()) {
+        (ErrorKind::PermissionDenied, _) | (_, Some(libc_eperm::EPERM)) => format!(
+            "the server refused the SMB login of {user} (wrong user or password, or the account may not use SMB)"
+        ),
+        (ErrorKind::ConnectionRefused, _) => "nothing answers on port 445 (SMB) there".into(),
+        (ErrorKind::NotFound, _) => "the server has no such share".into(),
+        (ErrorKind::TimedOut, _) => "the server did not answer in time".into(),
+        _ => format!("{e}"),
+    }
+}
+
+/// errno values io::ErrorKind does not name.
+mod libc_eperm {
+    pub const EPERM: i32 = 1;
+}
 
 impl SmbSysvol {
     /// Connects to `\\server\share` as `user`; SMB3 encryption is required.
@@ -86,8 +132,9 @@ impl SmbSysvol {
         share: &str,
         user: &str,
         password: &Secret,
-    ) -> Result<SmbSysvol, String> {
-        let (user, workgroup) = match user.split_once('@') {
+    ) -> Result<SmbSysvol, SysvolError> {
+        let unc = format!("\\\\{server}\\{share}");
+        let (account, workgroup) = match user.split_once('@') {
             Some((u, realm)) => (u.to_string(), realm.to_string()),
             None => match user.split_once('\\') {
                 Some((d, u)) => (u.to_string(), d.to_string()),
@@ -97,75 +144,97 @@ impl SmbSysvol {
         let credentials = SmbCredentials::default()
             .server(format!("smb://{server}"))
             .share(format!("/{share}"))
-            .username(user)
+            .username(account)
             .password(password.expose())
             .workgroup(workgroup);
         let options = SmbOptions::default()
             .one_share_per_server(true)
             .encryption_level(SmbEncryptionLevel::Require);
-        let client = SmbClient::new(credentials, options)
-            .map_err(|e| format!("cannot reach \\\\{server}\\{share}: {e}"))?;
-        let sysvol = SmbSysvol {
+        let client = SmbClient::new(credentials, options).map_err(|e| SysvolError::Session {
+            share: unc.clone(),
+            reason: e.to_string(),
+        })?;
+        // Fail now, saying what failed (login, share, network), rather than on the first file.
+        client.stat("/").map_err(|e| SysvolError::Session {
+            share: unc.clone(),
+            reason: session_reason(&io_error(e), user),
+        })?;
+        Ok(SmbSysvol {
             client,
             server: server.to_string(),
             share: share.to_string(),
-        };
-        // Fail now, with the share's name, rather than on the first file.
-        sysvol
-            .client
-            .list_dir("/")
-            .map_err(|e| format!("cannot open \\\\{server}\\{share}: {e}"))?;
-        Ok(sysvol)
+        })
     }
 
     fn smb_path(path: &str) -> String {
         format!("/{}", path.trim_start_matches('/'))
     }
+
+    fn describe_path(&self, path: &str) -> String {
+        format!(
+            "{}\\{}",
+            self.describe(),
+            path.trim_start_matches('/').replace('/', "\\")
+        )
+    }
 }
 
 impl Sysvol for SmbSysvol {
-    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, String> {
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, SysvolError> {
         let p = Self::smb_path(path);
-        if self.client.stat(&p).is_err() {
-            return Ok(None);
+        let fail = |source| SysvolError::Read {
+            path: self.describe_path(path),
+            source,
+        };
+        match self.client.stat(&p).map_err(io_error) {
+            Ok(_) => {}
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(fail(e)),
         }
         let mut f = self
             .client
             .open_with(&p, SmbOpenOptions::default().read(true))
-            .map_err(|e| format!("cannot open {}: {e}", self.describe_path(path)))?;
+            .map_err(|e| fail(io_error(e)))?;
         let mut buf = Vec::new();
-        f.read_to_end(&mut buf)
-            .map_err(|e| format!("cannot read {}: {e}", self.describe_path(path)))?;
+        f.read_to_end(&mut buf).map_err(fail)?;
         Ok(Some(buf))
     }
 
-    fn write(&self, path: &str, bytes: &[u8]) -> Result<(), String> {
-        let p = Self::smb_path(path);
+    fn write(&self, path: &str, bytes: &[u8]) -> Result<(), SysvolError> {
+        let fail = |source| SysvolError::Write {
+            path: self.describe_path(path),
+            source,
+        };
         let mut f = self
             .client
             .open_with(
-                &p,
+                Self::smb_path(path),
                 SmbOpenOptions::default()
                     .write(true)
                     .create(true)
                     .truncate(true),
             )
-            .map_err(|e| format!("cannot open {} for writing: {e}", self.describe_path(path)))?;
-        f.write_all(bytes)
-            .map_err(|e| format!("cannot write {}: {e}", self.describe_path(path)))?;
-        f.flush()
-            .map_err(|e| format!("cannot write {}: {e}", self.describe_path(path)))
+            .map_err(|e| fail(io_error(e)))?;
+        f.write_all(bytes).map_err(fail)?;
+        f.flush().map_err(fail)
     }
 
-    fn create_dirs(&self, path: &str) -> Result<(), String> {
+    fn create_dirs(&self, path: &str) -> Result<(), SysvolError> {
         let mut at = String::new();
         for part in path.split('/').filter(|p| !p.is_empty()) {
             at.push('/');
             at.push_str(part);
-            if self.client.stat(&at).is_err() {
-                self.client
+            let fail = |source| SysvolError::CreateDir {
+                path: self.describe_path(&at),
+                source,
+            };
+            match self.client.stat(&at).map_err(io_error) {
+                Ok(_) => {}
+                Err(e) if e.kind() == ErrorKind::NotFound => self
+                    .client
                     .mkdir(&at, SmbMode::from(0o755))
-                    .map_err(|e| format!("cannot create {}: {e}", self.describe_path(&at)))?;
+                    .map_err(|e| fail(io_error(e)))?,
+                Err(e) => return Err(fail(e)),
             }
         }
         Ok(())
@@ -173,16 +242,6 @@ impl Sysvol for SmbSysvol {
 
     fn describe(&self) -> String {
         format!("\\\\{}\\{}", self.server, self.share)
-    }
-}
-
-impl SmbSysvol {
-    fn describe_path(&self, path: &str) -> String {
-        format!(
-            "{}\\{}",
-            self.describe(),
-            path.trim_start_matches('/').replace('/', "\\")
-        )
     }
 }
 

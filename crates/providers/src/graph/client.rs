@@ -20,20 +20,54 @@ pub struct GraphError {
     pub status: u16,
     pub code: String,
     pub message: String,
+    pub failure: Failure,
+}
+
+/// How a call failed, for the hint a person gets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// Graph (or the token endpoint) answered with an error.
+    Answered,
+    /// No answer: the connection failed (or the server's certificate was refused).
+    Unreachable {
+        url: String,
+        untrusted_certificate: bool,
+    },
+    /// Throttled or unavailable for longer than the retry bound.
+    GaveUp,
+    /// Something on this side (a key that cannot sign, a reply that is not JSON).
+    Local,
 }
 
 impl std::fmt::Display for GraphError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.status == 0 {
-            write!(f, "{}", self.message)
-        } else {
-            write!(
+        match self.failure {
+            Failure::Answered => write!(
                 f,
                 "Graph answered {} {}: {}",
                 self.status, self.code, self.message
-            )
+            ),
+            _ => f.write_str(&self.message),
         }
     }
+}
+
+impl std::error::Error for GraphError {}
+
+/// Why a Graph client could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("cannot use the Graph CA file {path}: {source}")]
+    CaFile {
+        path: String,
+        source: crate::tls::TlsError,
+    },
+    #[error("cannot set up TLS for Graph: {0}")]
+    Tls(#[from] crate::tls::TlsError),
+    #[error("cannot set up the HTTPS client: {0}")]
+    Http(#[from] reqwest::Error),
+    #[error(transparent)]
+    Certificate(#[from] assertion::CredentialError),
 }
 
 impl GraphError {
@@ -42,6 +76,19 @@ impl GraphError {
             status: 0,
             code: String::new(),
             message,
+            failure: Failure::Local,
+        }
+    }
+
+    fn unreachable(url: &str, e: &reqwest::Error, what: String) -> GraphError {
+        GraphError {
+            status: 0,
+            code: String::new(),
+            message: format!("{what}: {}", chain(e)),
+            failure: Failure::Unreachable {
+                url: url.to_string(),
+                untrusted_certificate: crate::tls::is_untrusted_certificate(e),
+            },
         }
     }
 
@@ -62,6 +109,7 @@ impl GraphError {
             status,
             code: code.to_string(),
             message,
+            failure: Failure::Answered,
         }
     }
 }
@@ -75,21 +123,22 @@ pub struct GraphClient {
 }
 
 impl GraphClient {
-    pub fn new(settings: GraphSettings) -> Result<GraphClient, String> {
-        let tls =
-            crate::tls::client_config(settings.ca_file.as_deref()).map_err(|e| match &settings
-                .ca_file
-            {
-                Some(ca) => format!("{}: {e}", ca.display()),
-                None => e,
-            })?;
+    pub fn new(settings: GraphSettings) -> Result<GraphClient, SetupError> {
+        let tls = match &settings.ca_file {
+            Some(ca) => {
+                crate::tls::client_config(Some(ca)).map_err(|source| SetupError::CaFile {
+                    path: ca.display().to_string(),
+                    source,
+                })?
+            }
+            None => crate::tls::client_config(None)?,
+        };
         let http = reqwest::Client::builder()
             .use_preconfigured_tls(tls)
             .https_only(true)
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(60))
-            .build()
-            .map_err(|e| e.to_string())?;
+            .build()?;
         let certificate = match &settings.credential {
             Credential::Certificate {
                 certificate,
@@ -116,27 +165,25 @@ impl GraphClient {
             }
         }
         let s = &self.settings;
-        let scope = scope(&s.endpoint);
-        let mut form = vec![
-            ("grant_type", "client_credentials".to_string()),
-            ("client_id", s.client_id.clone()),
-            ("scope", scope),
+        let assertion;
+        // Borrowed, not copied: the secret's only other copy is the request body itself.
+        let mut form: Vec<(&str, &str)> = vec![
+            ("grant_type", "client_credentials"),
+            ("client_id", &s.client_id),
+            ("scope", &s.scope),
         ];
         match (&s.credential, &self.certificate) {
             (_, Some(cert)) => {
+                assertion = cert
+                    .assertion(&s.client_id, &s.token_url)
+                    .map_err(|e| GraphError::local(e.to_string()))?;
                 form.push((
                     "client_assertion_type",
-                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into(),
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
                 ));
-                form.push((
-                    "client_assertion",
-                    cert.assertion(&s.client_id, &s.token_url)
-                        .map_err(GraphError::local)?,
-                ));
+                form.push(("client_assertion", &assertion));
             }
-            (Credential::Secret(secret), None) => {
-                form.push(("client_secret", secret.expose().to_string()))
-            }
+            (Credential::Secret(secret), None) => form.push(("client_secret", secret.expose())),
             (Credential::Certificate { .. }, None) => {
                 return Err(GraphError::local("the certificate was not loaded".into()))
             }
@@ -148,11 +195,11 @@ impl GraphClient {
             .send()
             .await
             .map_err(|e| {
-                GraphError::local(format!(
-                    "cannot reach the token endpoint {}: {}",
-                    s.token_url,
-                    chain(&e)
-                ))
+                GraphError::unreachable(
+                    &s.token_url,
+                    &e,
+                    format!("cannot reach the token endpoint {}", s.token_url),
+                )
             })?;
         let status = res.status().as_u16();
         let body: Value = res.json().await.unwrap_or(Value::Null);
@@ -217,12 +264,16 @@ impl GraphClient {
                         ),
                     }
                 }
+                // A refused certificate will not change on a retry: say so at once.
+                Err(e) if crate::tls::is_untrusted_certificate(&e) => {
+                    return Err(GraphError::unreachable(url, &e, format!("{method} {url}")))
+                }
                 Err(e) if e.is_connect() || e.is_timeout() || e.is_request() || e.is_body() => (
                     0,
                     None,
                     json!({"error": {"code": "connection", "message": chain(&e)}}),
                 ),
-                Err(e) => return Err(GraphError::local(format!("{method} {url}: {}", chain(&e)))),
+                Err(e) => return Err(GraphError::unreachable(url, &e, format!("{method} {url}"))),
             };
             let retriable = matches!(status, 0 | 429 | 503 | 504);
             if !retriable {
@@ -246,6 +297,7 @@ impl GraphClient {
                 return Err(GraphError {
                     status,
                     code: "GaveUp".into(),
+                    failure: Failure::GaveUp,
                     message: format!(
                         "Graph {why} for {:.1} s ({attempt} attempts) on {method} {url}; gave up within the {:.0} s bound",
                         spent.as_secs_f64(),
@@ -349,20 +401,6 @@ impl GraphClient {
         self.send(reqwest::Method::PATCH, &url, Some(body))
             .await
             .map(|_| ())
-    }
-}
-
-/// `https://graph.microsoft.com/.default` for the endpoint's cloud (the emulator is global).
-fn scope(endpoint: &str) -> String {
-    let host = endpoint
-        .split("://")
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .unwrap_or_default();
-    if host.starts_with("127.") || host.starts_with("localhost") || host.starts_with('[') {
-        "https://graph.microsoft.com/.default".into()
-    } else {
-        format!("https://{host}/.default")
     }
 }
 

@@ -4,8 +4,9 @@ use std::collections::BTreeMap;
 
 use hybridctl_core::spec::{GraphAuthorizationPolicy, GraphDirectorySync, GraphLicense};
 use hybridctl_core::{
-    digest, suggest, Action, Address, Change, ChangeOp, Diagnostic, Entry, ResourcePlan,
+    digest, suggest, Address, ApplyData, Change, ChangeOp, Diagnostic, Entry, Kind, ResourcePlan,
 };
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 /// `onPremisesDirectorySynchronizationFeature` properties, from Microsoft's schema.
@@ -94,17 +95,14 @@ pub fn license(
                 ),
                 code: None,
             };
-            return Ok(ResourcePlan {
-                address: address.clone(),
-                action: Action::NoOp,
-                target: "subscribedSkus".into(),
-                spec_digest: String::new(),
-                observed: digest::of_json(&(name, status, enabled, consumed)),
-                before: vec![line.clone()],
-                after: vec![line],
-                changes: vec![],
-                notes: vec![],
-            });
+            return Ok(ResourcePlan::new(
+                address.clone(),
+                "subscribedSkus".into(),
+                digest::of_json(&(name, status, enabled, consumed)),
+                vec![line.clone()],
+                vec![line],
+                vec![],
+            ));
         }
         let why = match (plans.first(), status) {
             (None, _) => "none of the plans".to_string(),
@@ -146,12 +144,20 @@ fn authorization_properties(spec: &GraphAuthorizationPolicy) -> Vec<(&'static st
     .collect()
 }
 
+const AUTHORIZATION_POLICY: &str = "/policies/authorizationPolicy";
+
 pub fn authorization_path(spec: &GraphAuthorizationPolicy) -> String {
-    let props: Vec<&str> = authorization_properties(spec)
+    let keys: Vec<String> = authorization_properties(spec)
         .iter()
-        .map(|(k, _)| *k)
+        .map(|(k, _)| k.to_string())
         .collect();
-    format!("/policies/authorizationPolicy?$select={}", props.join(","))
+    read_path(
+        Kind::GraphAuthorizationPolicy,
+        &SettingsTarget {
+            path: AUTHORIZATION_POLICY.into(),
+            keys,
+        },
+    )
 }
 
 pub fn authorization(
@@ -165,9 +171,9 @@ pub fn authorization(
         .collect();
     settings_plan(
         address,
-        "policies/authorizationPolicy",
+        AUTHORIZATION_POLICY,
         &wanted,
-        |k| live.get(k).cloned().unwrap_or(Value::Null),
+        live,
         |k, v| json!({ k: v }),
     )
 }
@@ -197,20 +203,56 @@ fn merge(into: &mut Map<String, Value>, from: &Map<String, Value>) {
     }
 }
 
+/// What apply needs of a settings resource: where it lives and which properties the
+/// plan compared. Saved in the plan as apply data, never shown.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SettingsTarget {
+    /// Path relative to the endpoint, e.g. `/policies/authorizationPolicy`.
+    pub path: String,
+    /// Graph's names of the compared properties.
+    pub keys: Vec<String>,
+}
+
+/// Where a fresh read of `target` goes (the plan's read and apply's re-read are one path).
+pub fn read_path(kind: Kind, target: &SettingsTarget) -> String {
+    match kind {
+        Kind::GraphDirectorySync => format!("{}?$select=id,features,configuration", target.path),
+        _ => format!("{}?$select={}", target.path, target.keys.join(",")),
+    }
+}
+
+/// One property's live value, wherever the kind keeps it.
+fn value_of(kind: Kind, live: &Value, key: &str) -> Value {
+    match kind {
+        Kind::GraphDirectorySync => sync_value(live, key),
+        _ => live.get(key).cloned().unwrap_or(Value::Null),
+    }
+}
+
+/// The fingerprint of a settings resource: its compared properties' live values. Plan and
+/// apply both call this, so the stale check compares like with like.
+pub fn fingerprint(kind: Kind, live: &Value, keys: &[String]) -> String {
+    let seen: BTreeMap<&str, Value> = keys
+        .iter()
+        .map(|k| (k.as_str(), value_of(kind, live, k)))
+        .collect();
+    digest::of_json(&seen)
+}
+
 /// A plan over named settings: each compared, each differing one a change whose payload
 /// is its own PATCH fragment.
 fn settings_plan(
     address: &Address,
-    target: &str,
+    path: &str,
     wanted: &[(String, Value)],
-    now: impl Fn(&str) -> Value,
+    live: &Value,
     fragment: impl Fn(&str, &Value) -> Value,
 ) -> ResourcePlan {
+    let kind = address.kind;
     let mut changes = Vec::new();
-    let (mut before, mut after, mut seen) = (Vec::new(), Vec::new(), BTreeMap::new());
+    let (mut before, mut after) = (Vec::new(), Vec::new());
     for (k, want) in wanted {
-        let current = now(k);
-        seen.insert(k.clone(), current.clone());
+        let current = value_of(kind, live, k);
         before.push(Entry {
             text: format!("{k} = {current}"),
             code: None,
@@ -230,35 +272,19 @@ fn settings_plan(
             });
         }
     }
+    let target = SettingsTarget {
+        path: path.to_string(),
+        keys: wanted.iter().map(|(k, _)| k.clone()).collect(),
+    };
     ResourcePlan::new(
         address.clone(),
-        target.to_string(),
-        digest::of_json(&seen),
+        path.trim_start_matches('/').to_string(),
+        fingerprint(kind, live, &target.keys),
         before,
         after,
         changes,
     )
-}
-
-/// The fingerprint a fresh read must match before writing.
-pub fn observed(planned: &ResourcePlan, live: &Value, sync: bool) -> String {
-    let keys: Vec<String> = planned
-        .before
-        .iter()
-        .filter_map(|e| e.text.split(" = ").next().map(str::to_string))
-        .collect();
-    let seen: BTreeMap<String, Value> = keys
-        .into_iter()
-        .map(|k| {
-            let v = if sync {
-                sync_value(live, &k)
-            } else {
-                live.get(&k).cloned().unwrap_or(Value::Null)
-            };
-            (k, v)
-        })
-        .collect();
-    digest::of_json(&seen)
+    .with_apply_data(ApplyData::new(&target))
 }
 
 // ---- graph.directory_sync ----------------------------------------------------------
@@ -337,9 +363,9 @@ pub fn directory_sync(address: &Address, spec: &GraphDirectorySync, live: &Value
     let id = live.get("id").and_then(Value::as_str).unwrap_or_default();
     settings_plan(
         address,
-        &format!("directory/onPremisesSynchronization/{id}"),
+        &format!("/directory/onPremisesSynchronization/{id}"),
         &wanted,
-        |k| sync_value(live, k),
+        live,
         |k, v| match k {
             "synchronizationPreventionType" | "alertThreshold" => {
                 json!({"configuration": {"accidentalDeletionPrevention": { k: v }}})
@@ -355,6 +381,7 @@ mod samples {
     use super::*;
     use crate::graph::client::GraphError;
     use hybridctl_core::spec::AccidentalDeletionPrevention;
+    use hybridctl_core::Action;
 
     fn sample(name: &str) -> Value {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

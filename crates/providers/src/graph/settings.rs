@@ -20,7 +20,7 @@ pub const ENV_CERTIFICATE: &str = "HYBRIDCTL_GRAPH_CERTIFICATE_FILE";
 pub const ENV_PRIVATE_KEY: &str = "HYBRIDCTL_GRAPH_PRIVATE_KEY_FILE";
 
 /// How the app proves who it is.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub enum Credential {
     Secret(Secret),
     /// Certificate and private key files (PEM).
@@ -30,7 +30,7 @@ pub enum Credential {
     },
 }
 
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct GraphSettings {
     pub tenant_id: String,
     pub client_id: String,
@@ -38,6 +38,9 @@ pub struct GraphSettings {
     /// `https://graph.microsoft.com/v1.0` or a national cloud's, or the emulator's.
     pub endpoint: String,
     pub token_url: String,
+    /// The OAuth scope: the cloud's Graph resource with `/.default` (the emulator,
+    /// reached through `HYBRIDCTL_GRAPH_ENDPOINT`, takes the global cloud's).
+    pub scope: String,
     pub ca_file: Option<PathBuf>,
     /// How long retries of throttled or unavailable requests may wait in all.
     pub max_retry: Duration,
@@ -130,7 +133,10 @@ impl GraphSettings {
             credential,
             endpoint: endpoint.trim_end_matches('/').to_string(),
             token_url,
-            ca_file: env::get(env, ENV_CA_FILE).map(PathBuf::from),
+            scope: format!("{graph}/.default"),
+            ca_file: env::get(env, ENV_CA_FILE)
+                .map(PathBuf::from)
+                .or(spec.ca_file.clone()),
             max_retry,
         })
     }

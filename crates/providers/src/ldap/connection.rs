@@ -11,6 +11,7 @@ use ldap3::{
 };
 
 use super::settings::{AdSettings, Transport};
+use crate::tls::TlsError;
 
 /// Never ask a DC for more than this per page: AD caps unpaged results at 1000.
 pub const PAGE_SIZE: i32 = 500;
@@ -30,12 +31,12 @@ fn sd_flags_dacl() -> RawControl {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
-    #[error("cannot read the CA file {path}: {detail}")]
-    CaFile { path: String, detail: String },
+    #[error("cannot use the CA file {path}: {source}")]
+    CaFile { path: String, source: TlsError },
     #[error("cannot connect to {url}: {source}")]
     Connect { url: String, source: LdapError },
-    #[error("the DC rejected the credentials of {user} ({detail})")]
-    Bind { user: String, detail: String },
+    #[error("the DC rejected the credentials of {user} (LDAP result {rc}: {text})")]
+    Bind { user: String, rc: u32, text: String },
     #[error("cannot read the rootDSE of {url}: {source}")]
     RootDse { url: String, source: LdapError },
 }
@@ -48,6 +49,27 @@ pub enum OpError {
     WriteDacl { dn: String, source: LdapError },
     #[error("modifying {dn} failed: {source}")]
     Modify { dn: String, source: LdapError },
+}
+
+/// LDAP result codes (RFC 4511) hybridctl reacts to.
+pub mod result_code {
+    pub const INSUFFICIENT_ACCESS_RIGHTS: u32 = 50;
+    pub const NO_SUCH_OBJECT: u32 = 32;
+    pub const CONSTRAINT_VIOLATION: u32 = 19;
+    pub const UNWILLING_TO_PERFORM: u32 = 53;
+}
+
+impl OpError {
+    /// The LDAP result code the server answered with, when it answered.
+    pub fn result_code(&self) -> Option<u32> {
+        let (OpError::Search { source, .. }
+        | OpError::WriteDacl { source, .. }
+        | OpError::Modify { source, .. }) = self;
+        match source {
+            LdapError::LdapResult { result } => Some(result.rc),
+            _ => None,
+        }
+    }
 }
 
 /// Naming contexts from the rootDSE.
@@ -73,9 +95,9 @@ impl Connection {
             settings = settings.set_no_tls_verify(true);
         } else if let Some(ca) = &s.ca_file {
             let config =
-                crate::tls::client_config(Some(ca)).map_err(|detail| ConnectError::CaFile {
+                crate::tls::client_config(Some(ca)).map_err(|source| ConnectError::CaFile {
                     path: ca.display().to_string(),
-                    detail,
+                    source,
                 })?;
             settings = settings.set_config(Arc::new(config));
         }
@@ -93,11 +115,8 @@ impl Connection {
             Err(LdapError::LdapResult { result }) => {
                 return Err(ConnectError::Bind {
                     user: s.user.clone(),
-                    detail: format!(
-                        "LDAP result {}: {}",
-                        result.rc,
-                        result.text.trim_end_matches('\0').trim()
-                    ),
+                    rc: result.rc,
+                    text: result.text.trim_end_matches('\0').trim().to_string(),
                 })
             }
             Err(source) => {
@@ -278,4 +297,9 @@ pub fn first_bin(e: &SearchEntry, name: &str) -> Option<Vec<u8>> {
 /// Escapes raw bytes for an LDAP filter value (`\xx` each).
 pub fn escape_bytes(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("\\{b:02x}")).collect()
+}
+
+/// Whether the connection failed because the DC's certificate was not trusted.
+pub fn is_certificate_error(e: &ConnectError) -> bool {
+    crate::tls::is_untrusted_certificate(e)
 }

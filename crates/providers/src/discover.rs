@@ -4,10 +4,9 @@
 use hybridctl_core::Diagnostic;
 use ldap3::Scope;
 
-use super::connection::{first, Connection};
-use super::directory::Directory;
-use super::settings::AdSettings;
-use crate::gpo;
+use crate::ad::directory::Directory;
+use crate::gpo::container;
+use crate::ldap::{first, AdSettings, Connection, DomainHead};
 
 pub struct Domain {
     pub netbios: String,
@@ -25,8 +24,12 @@ pub async fn domain(settings: &AdSettings) -> Result<Domain, Diagnostic> {
     let dir = Directory::load(&mut conn, settings.base_dn.as_deref())
         .await
         .map_err(|e| Diagnostic::new(e.to_string()))?;
-    let head = gpo::read_domain_head(&mut conn, &dir.domain_dn).await?;
-    let gpos = gpo::list(&mut conn, &dir.domain_dn).await?;
+    let head = DomainHead::read(&mut conn, &dir.domain_dn)
+        .await
+        .map_err(|e| Diagnostic::new(e.to_string()))?;
+    let gpos = container::list(&mut conn, &dir.domain_dn)
+        .await
+        .map_err(|e| Diagnostic::new(e.to_string()))?;
     let root_gpo = linked(&head.gp_link).into_iter().find_map(|dn| {
         gpos.iter()
             .find(|g| g.dn.eq_ignore_ascii_case(&dn))

@@ -24,7 +24,8 @@ pub enum Transport {
     StartTls,
 }
 
-#[derive(Clone, Debug)]
+/// Not `Clone` (it holds the password): providers share one behind an `Arc`.
+#[derive(Debug)]
 pub struct AdSettings {
     /// The URL as ldap3 takes it.
     pub url: String,
@@ -36,8 +37,6 @@ pub struct AdSettings {
     pub insecure_skip_verify: bool,
     /// `connections.ad.sysvol`: a UNC path or a local folder.
     pub sysvol: Option<String>,
-    /// Set only by tests of crash safety (`HYBRIDCTL_TEST_FAULT`): where apply stops on purpose.
-    pub fault: Option<String>,
 }
 
 impl AdSettings {
@@ -86,7 +85,6 @@ impl AdSettings {
             sysvol: env::get(env, ENV_SYSVOL)
                 .map(str::to_string)
                 .or(spec.sysvol),
-            fault: env::get(env, "HYBRIDCTL_TEST_FAULT").map(str::to_string),
         })
     }
 }

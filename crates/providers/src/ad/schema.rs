@@ -1,0 +1,531 @@
+//! What the directory's names mean: attributes, classes and extended rights, built from
+//! the entries the DC returned (see `directory.rs` for reading them). Pure code: it turns
+//! ADUC's words into mask bits and GUIDs and back, and is unit-tested without a DC.
+
+use std::collections::HashMap;
+
+use hybridctl_core::suggest;
+
+use super::rights::{generic_right, generic_words, mask, GENERIC_RIGHTS};
+use super::security::Guid;
+
+/// A right as an ACE carries it: mask bits, and the object type they are about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Right {
+    pub mask: u32,
+    pub object_type: Option<Guid>,
+}
+
+/// An attribute or class, as the schema partition lists it.
+#[derive(Clone, Debug)]
+pub struct SchemaEntry {
+    /// lDAPDisplayName, e.g. `pwdLastSet`, `user`.
+    pub ldap_name: String,
+    /// e.g. `Pwd-Last-Set`, `User`, `Organizational-Unit`.
+    pub cn: String,
+    pub guid: Guid,
+    pub is_class: bool,
+}
+
+/// An extended right (controlAccessRight), as the configuration partition lists it.
+#[derive(Clone, Debug)]
+pub struct RightEntry {
+    pub cn: String,
+    pub display_name: Option<String>,
+    pub guid: Guid,
+    pub valid_accesses: u32,
+}
+
+#[derive(Clone, Debug)]
+struct SchemaObject {
+    ldap_name: String,
+    /// ADUC's name for classes: cn with spaces, e.g. `User`, `Organizational Unit`.
+    display: String,
+    guid: Guid,
+}
+
+#[derive(Clone, Debug)]
+struct ExtendedRight {
+    /// The name plans show: Windows' where Samba differs, else the directory's displayName.
+    display: String,
+    /// The directory's own displayName, also accepted.
+    directory_display: Option<String>,
+    cn: String,
+    guid: Guid,
+    valid_accesses: u32,
+}
+
+impl ExtendedRight {
+    fn is_property_set(&self) -> bool {
+        self.valid_accesses & (mask::READ_PROP | mask::WRITE_PROP) != 0
+    }
+
+    fn mask(&self) -> u32 {
+        if self.valid_accesses & mask::SELF_WRITE != 0 {
+            mask::SELF_WRITE
+        } else {
+            mask::CONTROL_ACCESS
+        }
+    }
+
+    fn named(&self, name: &str) -> bool {
+        self.display.eq_ignore_ascii_case(name)
+            || self.cn.eq_ignore_ascii_case(name)
+            || self.cn.replace('-', " ").eq_ignore_ascii_case(name)
+            || self
+                .directory_display
+                .as_deref()
+                .is_some_and(|d| d.eq_ignore_ascii_case(name))
+    }
+}
+
+/// The names Windows (and so ADUC and Microsoft's walkthroughs) show for extended rights
+/// whose `displayName` Samba spells differently, keyed by the right's `cn` (fixed by
+/// MS-ADTS 5.1.3.2.1). Only names: the GUIDs always come from the live directory.
+const WINDOWS_RIGHT_NAMES: &[(&str, &str)] = &[
+    ("User-Force-Change-Password", "Reset Password"),
+    ("User-Change-Password", "Change Password"),
+    (
+        "DS-Replication-Get-Changes",
+        "Replicating Directory Changes",
+    ),
+    (
+        "DS-Replication-Get-Changes-All",
+        "Replicating Directory Changes All",
+    ),
+    (
+        "DS-Replication-Get-Changes-In-Filtered-Set",
+        "Replicating Directory Changes In Filtered Set",
+    ),
+    (
+        "DS-Replication-Manage-Topology",
+        "Manage Replication Topology",
+    ),
+    ("DS-Replication-Synchronize", "Replication Synchronization"),
+    ("Validated-SPN", "Validated write to service principal name"),
+    (
+        "Validated-DNS-Host-Name",
+        "Validated write to DNS host name",
+    ),
+    ("Self-Membership", "Add/remove self as member"),
+    ("User-Account-Restrictions", "Account Restrictions"),
+    ("User-Logon", "Logon Information"),
+    ("Membership", "Group Membership"),
+];
+
+/// Why a right in the spec could not be resolved; each says what was expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RightError {
+    #[error("`{word}` is a property set; say `Read {name}` or `Write {name}`")]
+    PropertySet { word: String, name: String },
+    #[error(
+        "`{0}` is not an extended right's GUID; for an attribute say `Read {0}` or `Write {0}`"
+    )]
+    NotARightGuid(String),
+    #[error("unknown right `{word}`: {why}; {next}")]
+    Unknown {
+        word: String,
+        why: String,
+        /// "did you mean ..." or the forms a right can take.
+        next: String,
+    },
+}
+
+/// The schema's attributes and classes and the extended rights, by every name ADUC and
+/// the spec may use.
+#[derive(Default)]
+pub struct Schema {
+    /// By lower-case lDAPDisplayName, cn, and cn with spaces.
+    attributes: HashMap<String, SchemaObject>,
+    classes: HashMap<String, SchemaObject>,
+    attribute_by_guid: HashMap<Guid, SchemaObject>,
+    class_by_guid: HashMap<Guid, SchemaObject>,
+    rights: Vec<ExtendedRight>,
+}
+
+/// `text` without `prefix` when it starts with it, ignoring ASCII case. Slices the
+/// original text at a char boundary (never at an offset taken from a lower-cased copy,
+/// whose byte length can differ).
+fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
+}
+
+fn strip_suffix_ignore_case<'a>(text: &'a str, suffix: &str) -> Option<&'a str> {
+    let cut = text.len().checked_sub(suffix.len())?;
+    let tail = text.get(cut..)?;
+    tail.eq_ignore_ascii_case(suffix).then(|| &text[..cut])
+}
+
+impl Schema {
+    pub fn new(objects: Vec<SchemaEntry>, rights: Vec<RightEntry>) -> Schema {
+        let mut schema = Schema::default();
+        for e in objects {
+            let obj = SchemaObject {
+                ldap_name: e.ldap_name.clone(),
+                display: e.cn.replace('-', " "),
+                guid: e.guid,
+            };
+            let (by_name, by_guid) = if e.is_class {
+                (&mut schema.classes, &mut schema.class_by_guid)
+            } else {
+                (&mut schema.attributes, &mut schema.attribute_by_guid)
+            };
+            for key in [
+                e.ldap_name.to_lowercase(),
+                e.cn.to_lowercase(),
+                e.cn.replace('-', " ").to_lowercase(),
+            ] {
+                by_name.entry(key).or_insert_with(|| obj.clone());
+            }
+            by_guid.insert(e.guid, obj);
+        }
+        schema.rights = rights
+            .into_iter()
+            .map(|r| {
+                let windows = WINDOWS_RIGHT_NAMES
+                    .iter()
+                    .find(|(c, _)| c.eq_ignore_ascii_case(&r.cn))
+                    .map(|(_, n)| n.to_string());
+                ExtendedRight {
+                    display: windows
+                        .or_else(|| r.display_name.clone())
+                        .unwrap_or_else(|| r.cn.replace('-', " ")),
+                    directory_display: r.display_name,
+                    cn: r.cn,
+                    guid: r.guid,
+                    valid_accesses: r.valid_accesses,
+                }
+            })
+            .collect();
+        schema
+    }
+
+    pub fn counts(&self) -> (usize, usize, usize) {
+        (
+            self.attribute_by_guid.len(),
+            self.class_by_guid.len(),
+            self.rights.len(),
+        )
+    }
+
+    /// Resolves one right in ADUC's words (or a GUID). The error names it, says what was
+    /// expected and suggests a close name.
+    pub fn right(&self, word: &str) -> Result<Right, RightError> {
+        let w = word.trim();
+        if let Some(m) = generic_right(w) {
+            return Ok(Right {
+                mask: m,
+                object_type: None,
+            });
+        }
+        if let Some(r) = self.extended_right(w) {
+            if r.is_property_set() {
+                return Err(RightError::PropertySet {
+                    word: w.to_string(),
+                    name: r.display.clone(),
+                });
+            }
+            return Ok(Right {
+                mask: r.mask(),
+                object_type: Some(r.guid),
+            });
+        }
+        for (prefix, m) in [("read ", mask::READ_PROP), ("write ", mask::WRITE_PROP)] {
+            if let Some(rest) = strip_prefix_ignore_case(w, prefix) {
+                if let Some(r) = self.extended_right(rest).filter(|r| r.is_property_set()) {
+                    return Ok(Right {
+                        mask: m,
+                        object_type: Some(r.guid),
+                    });
+                }
+                if let Some(a) = self.attribute(rest) {
+                    return Ok(Right {
+                        mask: m,
+                        object_type: Some(a.guid),
+                    });
+                }
+                return Err(self.unknown(
+                    w,
+                    &format!("no attribute or property set named `{rest}` in the schema"),
+                ));
+            }
+        }
+        for (prefix, m) in [
+            ("create ", mask::CREATE_CHILD),
+            ("delete ", mask::DELETE_CHILD),
+        ] {
+            if let Some(class) = strip_prefix_ignore_case(w, prefix)
+                .and_then(|r| strip_suffix_ignore_case(r, " objects"))
+            {
+                return match self.class(class) {
+                    Some(c) => Ok(Right {
+                        mask: m,
+                        object_type: Some(c.guid),
+                    }),
+                    None => {
+                        Err(self.unknown(w, &format!("no class named `{class}` in the schema")))
+                    }
+                };
+            }
+        }
+        if let Ok(g) = w.parse::<Guid>() {
+            return match self.rights.iter().find(|r| r.guid == g) {
+                Some(r) if !r.is_property_set() => Ok(Right {
+                    mask: r.mask(),
+                    object_type: Some(g),
+                }),
+                _ => Err(RightError::NotARightGuid(w.to_string())),
+            };
+        }
+        Err(self.unknown(w, "not a right hybridctl knows"))
+    }
+
+    fn extended_right(&self, name: &str) -> Option<&ExtendedRight> {
+        let name = name.trim();
+        self.rights.iter().find(|r| r.named(name))
+    }
+
+    fn attribute(&self, name: &str) -> Option<&SchemaObject> {
+        match name.parse::<Guid>() {
+            Ok(g) => self.attribute_by_guid.get(&g),
+            Err(_) => self.attributes.get(&name.trim().to_lowercase()),
+        }
+    }
+
+    fn class(&self, name: &str) -> Option<&SchemaObject> {
+        match name.parse::<Guid>() {
+            Ok(g) => self.class_by_guid.get(&g),
+            Err(_) => self.classes.get(&name.trim().to_lowercase()),
+        }
+    }
+
+    pub fn class_guid(&self, name: &str) -> Option<Guid> {
+        self.class(name).map(|c| c.guid)
+    }
+
+    /// Class names, for suggestions.
+    pub fn class_names(&self) -> impl Iterator<Item = &str> {
+        self.class_by_guid.values().map(|c| c.display.as_str())
+    }
+
+    fn unknown(&self, word: &str, why: &str) -> RightError {
+        let mut candidates: Vec<String> =
+            GENERIC_RIGHTS.iter().map(|(n, _)| n.to_string()).collect();
+        candidates.extend(self.rights.iter().map(|r| r.display.clone()));
+        for verb in ["Read ", "Write "] {
+            if strip_prefix_ignore_case(word, verb).is_some() {
+                let verb = &word[..verb.len()];
+                candidates.extend(
+                    self.attribute_by_guid
+                        .values()
+                        .map(|a| format!("{verb}{}", a.ldap_name)),
+                );
+            }
+        }
+        for verb in ["Create ", "Delete "] {
+            if strip_prefix_ignore_case(word, verb).is_some() {
+                let verb = &word[..verb.len()];
+                candidates.extend(
+                    self.class_by_guid
+                        .values()
+                        .map(|c| format!("{verb}{} objects", c.display)),
+                );
+            }
+        }
+        let next = match suggest::closest(word, candidates.iter().map(String::as_str)) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => "expected an extended right (`Reset password`), `Read <attribute>`, `Write <attribute>`, \
+                 `Create <class> objects`, `Delete <class> objects`, or a generic right (`Full control`, `Read`, ...)"
+                .to_string(),
+        };
+        RightError::Unknown {
+            word: word.to_string(),
+            why: why.to_string(),
+            next,
+        }
+    }
+
+    /// ADUC's words for an ACE's mask and object type, e.g. `Write pwdLastSet`.
+    pub fn right_words(&self, m: u32, object_type: Option<Guid>) -> Vec<String> {
+        let Some(g) = object_type else {
+            return generic_words(m);
+        };
+        let mut words = Vec::new();
+        let mut rest = m;
+        let mut take = |bits: u32, word: String, words: &mut Vec<String>| {
+            if rest & bits != 0 {
+                words.push(word);
+                rest &= !bits;
+            }
+        };
+        if let Some(r) = self.rights.iter().find(|r| r.guid == g) {
+            if r.is_property_set() {
+                take(mask::READ_PROP, format!("Read {}", r.display), &mut words);
+                take(mask::WRITE_PROP, format!("Write {}", r.display), &mut words);
+            } else {
+                take(
+                    mask::CONTROL_ACCESS | mask::SELF_WRITE,
+                    r.display.clone(),
+                    &mut words,
+                );
+            }
+        } else if let Some(a) = self.attribute_by_guid.get(&g) {
+            take(mask::READ_PROP, format!("Read {}", a.ldap_name), &mut words);
+            take(
+                mask::WRITE_PROP,
+                format!("Write {}", a.ldap_name),
+                &mut words,
+            );
+        } else if let Some(c) = self.class_by_guid.get(&g) {
+            take(
+                mask::CREATE_CHILD,
+                format!("Create {} objects", c.display),
+                &mut words,
+            );
+            take(
+                mask::DELETE_CHILD,
+                format!("Delete {} objects", c.display),
+                &mut words,
+            );
+        }
+        if rest != 0 {
+            let mut generic = generic_words(rest);
+            if words.is_empty() {
+                generic = generic.into_iter().map(|w| format!("{w} ({g})")).collect();
+            }
+            words.extend(generic);
+        }
+        words
+    }
+
+    pub fn class_display(&self, g: Guid) -> String {
+        self.class_by_guid
+            .get(&g)
+            .map(|c| c.display.clone())
+            .unwrap_or_else(|| g.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    // GUIDs as MS-ADTS lists them (the lab's DC returns the same).
+    const PWD_LAST_SET: &str = "bf967a0a-0de6-11d0-a285-00aa003049e2";
+    const USER: &str = "bf967aba-0de6-11d0-a285-00aa003049e2";
+    const RESET: &str = "00299570-246d-11d0-a768-00aa006e0529";
+    const LOGON_INFO: &str = "5f202010-79a5-11d0-9020-00c04fc2d4cf";
+
+    fn schema() -> Schema {
+        let g = |s: &str| s.parse::<Guid>().unwrap();
+        Schema::new(
+            vec![
+                SchemaEntry {
+                    ldap_name: "pwdLastSet".into(),
+                    cn: "Pwd-Last-Set".into(),
+                    guid: g(PWD_LAST_SET),
+                    is_class: false,
+                },
+                SchemaEntry {
+                    ldap_name: "user".into(),
+                    cn: "User".into(),
+                    guid: g(USER),
+                    is_class: true,
+                },
+            ],
+            vec![
+                RightEntry {
+                    cn: "User-Force-Change-Password".into(),
+                    display_name: Some("User Force Change Password".into()),
+                    guid: g(RESET),
+                    valid_accesses: mask::CONTROL_ACCESS,
+                },
+                RightEntry {
+                    cn: "User-Logon".into(),
+                    display_name: Some("Logon Information".into()),
+                    guid: g(LOGON_INFO),
+                    valid_accesses: mask::READ_PROP | mask::WRITE_PROP,
+                },
+            ],
+        )
+    }
+
+    #[test]
+    fn aduc_words_resolve_to_masks_and_guids() {
+        let s = schema();
+        let reset = s.right("Reset password").unwrap();
+        assert_eq!(reset.mask, mask::CONTROL_ACCESS);
+        assert_eq!(reset.object_type.unwrap().to_string(), RESET);
+        // Samba's own displayName is accepted too.
+        assert_eq!(s.right("User Force Change Password").unwrap(), reset);
+        let write = s.right("write PWDLASTSET").unwrap();
+        assert_eq!(write.mask, mask::WRITE_PROP);
+        assert_eq!(write.object_type.unwrap().to_string(), PWD_LAST_SET);
+        assert_eq!(
+            s.right("Read Logon Information").unwrap().mask,
+            mask::READ_PROP
+        );
+        assert_eq!(
+            s.right("Create User objects").unwrap().mask,
+            mask::CREATE_CHILD
+        );
+        assert_eq!(s.right("Full control").unwrap().object_type, None);
+        assert_eq!(s.right(RESET).unwrap(), reset);
+    }
+
+    #[test]
+    fn mistakes_say_what_was_expected() {
+        let s = schema();
+        assert!(matches!(
+            s.right("Logon Information"),
+            Err(RightError::PropertySet { .. })
+        ));
+        let e = s.right("Reset pasword").unwrap_err().to_string();
+        assert!(e.contains("did you mean `Reset Password`?"), "{e}");
+        let e = s.right("Write pwdLastSt").unwrap_err().to_string();
+        assert!(e.contains("did you mean `Write pwdLastSet`?"), "{e}");
+        let e = s.right("Create Usr objects").unwrap_err().to_string();
+        assert!(e.contains("no class named `Usr`"), "{e}");
+        assert!(matches!(
+            s.right(PWD_LAST_SET),
+            Err(RightError::NotARightGuid(_))
+        ));
+    }
+
+    #[test]
+    fn masks_read_back_as_aduc_words() {
+        let s = schema();
+        let g = |x: &str| Some(x.parse::<Guid>().unwrap());
+        assert_eq!(
+            s.right_words(mask::CONTROL_ACCESS, g(RESET)),
+            ["Reset Password"]
+        );
+        assert_eq!(
+            s.right_words(mask::READ_PROP | mask::WRITE_PROP, g(PWD_LAST_SET)),
+            ["Read pwdLastSet", "Write pwdLastSet"]
+        );
+        assert_eq!(
+            s.right_words(mask::WRITE_PROP, g(LOGON_INFO)),
+            ["Write Logon Information"]
+        );
+        assert_eq!(s.class_display(USER.parse().unwrap()), "User");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        /// Lower-casing can change a string's byte length (`ẞ` -> `ß`), so any offset
+        /// taken from a lower-cased copy may fall inside a character of the original.
+        #[test]
+        fn any_unicode_right_name_is_answered_without_panicking(
+            verb in prop::sample::select(vec!["", "Read ", "write ", "Create ", "DELETE ", "ẞ", "İ"]),
+            rest in "\\PC{0,12}",
+            tail in prop::sample::select(vec!["", " objects", " OBJECTS", "ẞ"]),
+        ) {
+            let s = schema();
+            let _ = s.right(&format!("{verb}{rest}{tail}"));
+        }
+    }
+}

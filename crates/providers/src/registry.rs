@@ -1,0 +1,132 @@
+//! The one place that says which provider handles each resource kind, and that builds
+//! the providers a spec needs from its connections and the environment. Adding a kind
+//! means one line in [`provider_of`]; the compiler finds a kind left out.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use hybridctl_core::spec::Spec;
+use hybridctl_core::{Diagnostics, Kind, Provider};
+
+use crate::ad::AdProvider;
+use crate::env::Env;
+use crate::gpo::GpoProvider;
+use crate::graph::{settings::GraphSettings, GraphProvider};
+use crate::ldap::AdSettings;
+use crate::manual::ManualProvider;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ProviderId {
+    Ad,
+    Gpo,
+    Graph,
+    Manual,
+}
+
+pub fn provider_of(kind: Kind) -> ProviderId {
+    match kind {
+        Kind::AdAcl | Kind::AdPasswordPolicy => ProviderId::Ad,
+        Kind::GpoSecurity => ProviderId::Gpo,
+        Kind::GraphLicense | Kind::GraphAuthorizationPolicy | Kind::GraphDirectorySync => {
+            ProviderId::Graph
+        }
+        Kind::Manual => ProviderId::Manual,
+    }
+}
+
+/// The providers a spec needs, and warnings for the person running it.
+pub struct Providers {
+    pub list: Vec<Box<dyn Provider>>,
+    pub warnings: Vec<String>,
+}
+
+/// Builds the providers `spec`'s resources need; each connects on first use. Every
+/// missing or unsafe connection setting is reported at once.
+pub fn for_spec(spec: &Spec, env: &Env) -> Result<Providers, Diagnostics> {
+    let needed: BTreeSet<ProviderId> = spec
+        .resources
+        .iter()
+        .map(|r| provider_of(r.kind()))
+        .collect();
+    let mut diags = Diagnostics::default();
+    let mut out = Providers {
+        list: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let mut ad: Option<Arc<AdSettings>> = None;
+    for id in needed {
+        match id {
+            ProviderId::Ad | ProviderId::Gpo => {
+                if ad.is_none() {
+                    match AdSettings::resolve(spec.connections.ad.as_ref(), env) {
+                        Ok(s) => {
+                            if s.insecure_skip_verify {
+                                out.warnings.push("TLS certificate verification is OFF for Active Directory (insecure_skip_verify); use this only against a lab".into());
+                            }
+                            ad = Some(Arc::new(s));
+                        }
+                        Err(d) => {
+                            diags.push(d);
+                            continue;
+                        }
+                    }
+                }
+                let settings = Arc::clone(ad.as_ref().expect("resolved above"));
+                out.list.push(match id {
+                    ProviderId::Ad => Box::new(AdProvider::new(settings)),
+                    _ => Box::new(GpoProvider::new(settings)),
+                });
+            }
+            ProviderId::Graph => match GraphSettings::resolve(spec.connections.graph.as_ref(), env)
+            {
+                Ok(s) => out.list.push(Box::new(GraphProvider::new(s))),
+                Err(d) => diags.push(d),
+            },
+            ProviderId::Manual => out.list.push(Box::new(ManualProvider)),
+        }
+    }
+    diags.into_result(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lab_env() -> Env {
+        [
+            ("HYBRIDCTL_AD_URL", "ldaps://dc.example.test"),
+            ("HYBRIDCTL_AD_USER", "svc@example.test"),
+            ("HYBRIDCTL_AD_PASSWORD", "x"),
+            ("HYBRIDCTL_GRAPH_TENANT_ID", "t"),
+            ("HYBRIDCTL_GRAPH_CLIENT_ID", "c"),
+            ("HYBRIDCTL_GRAPH_CLIENT_SECRET", "s"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+    }
+
+    /// Each provider claims exactly the kinds the registry routes to it.
+    #[test]
+    fn every_kind_is_routed_to_a_provider_that_claims_it() {
+        let env = lab_env();
+        let ad = Arc::new(AdSettings::resolve(None, &env).unwrap());
+        let built: Vec<(ProviderId, Box<dyn Provider>)> = vec![
+            (ProviderId::Ad, Box::new(AdProvider::new(Arc::clone(&ad)))),
+            (ProviderId::Gpo, Box::new(GpoProvider::new(ad))),
+            (
+                ProviderId::Graph,
+                Box::new(GraphProvider::new(
+                    GraphSettings::resolve(None, &env).unwrap(),
+                )),
+            ),
+            (ProviderId::Manual, Box::new(ManualProvider)),
+        ];
+        for kind in Kind::ALL {
+            let id = provider_of(*kind);
+            for (pid, p) in &built {
+                assert_eq!(p.kinds().contains(kind), *pid == id, "{kind} and {pid:?}");
+            }
+        }
+    }
+}
