@@ -143,14 +143,12 @@ fn password_writeback_from_nothing_on_the_lab() {
             plan.stdout
         );
     }
-    for each in [&plan.stdout] {
-        assert!(
-            each.contains(
-                "? manual.writeback-in-portal  (manual steps, not verified by hybridctl)"
-            ),
-            "{each}"
-        );
-    }
+    assert!(
+        plan.stdout
+            .contains("? manual.writeback-in-portal  (manual steps, not verified by hybridctl)"),
+        "{}",
+        plan.stdout
+    );
     let apply = lab.hybridctl(&["apply", "-f", spec, "--auto-approve"]);
     assert_eq!(apply.code, 0, "{}", apply.all());
     assert!(

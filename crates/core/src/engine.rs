@@ -342,12 +342,13 @@ mod tests {
     }
 
     type World = Arc<Mutex<HashMap<Address, String>>>;
+    type Applied = Arc<Mutex<Vec<Address>>>;
 
     fn providers(
         misbehave: Option<fn(Vec<ResourcePlan>) -> Vec<ResourcePlan>>,
-    ) -> (Vec<Box<dyn Provider>>, World, Arc<Mutex<Vec<Address>>>) {
+    ) -> (Vec<Box<dyn Provider>>, World, Applied) {
         let world: World = Arc::default();
-        let applied: Arc<Mutex<Vec<Address>>> = Arc::default();
+        let applied: Applied = Arc::default();
         let fake = |kinds| Fake {
             kinds,
             world: world.clone(),

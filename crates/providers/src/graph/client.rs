@@ -372,7 +372,7 @@ impl GraphClient {
                 .and_then(Value::as_array)
                 .cloned()
                 .unwrap_or_default();
-            for i in 0..chunk.len() {
+            for (i, path) in chunk.iter().enumerate() {
                 let r = responses
                     .iter()
                     .find(|r| r.get("id").and_then(Value::as_str) == Some(&i.to_string()));
@@ -387,8 +387,7 @@ impl GraphClient {
                         }
                     }
                     None => Err(GraphError::local(format!(
-                        "$batch returned no response for {}",
-                        chunk[i]
+                        "$batch returned no response for {path}"
                     ))),
                 });
             }
