@@ -195,7 +195,7 @@ impl Ace {
         }
         let (ace_type, flags) = (bytes[0], bytes[1]);
         let size = u16::from_le_bytes([bytes[2], bytes[3]]) as usize;
-        if size < 4 || size % 4 != 0 {
+        if size < 4 || !size.is_multiple_of(4) {
             return Err(DecodeError::invalid(format!(
                 "ACE size {size} (must be a multiple of 4, at least 4)"
             )));
