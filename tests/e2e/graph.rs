@@ -13,13 +13,13 @@ use serde_json::Value;
 use crate::harness::{lab, Run, Specs};
 
 /// An emulator of its own, seeded with the lab tenant, on a free loopback port.
-struct Tenant {
-    running: Running,
+pub(crate) struct Tenant {
+    pub(crate) running: Running,
     _runtime: tokio::runtime::Runtime,
 }
 
 impl Tenant {
-    fn start(adjust: impl FnOnce(&mut Seed)) -> Tenant {
+    pub(crate) fn start(adjust: impl FnOnce(&mut Seed)) -> Tenant {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         let mut seed: Seed = serde_json::from_str(
             &std::fs::read_to_string(root.join("crates/graph-emulator/seed/lab.json")).unwrap(),
@@ -47,7 +47,11 @@ impl Tenant {
     }
 
     /// hybridctl with the lab's environment pointed at this emulator.
-    fn hybridctl(&self, args: &[&str], adjust: impl FnOnce(&mut BTreeMap<String, String>)) -> Run {
+    pub(crate) fn hybridctl(
+        &self,
+        args: &[&str],
+        adjust: impl FnOnce(&mut BTreeMap<String, String>),
+    ) -> Run {
         let (endpoint, token_url) = (self.running.endpoint(), self.running.token_url());
         lab().hybridctl_with(args, |e| {
             e.insert("HYBRIDCTL_GRAPH_ENDPOINT".into(), endpoint);
@@ -57,7 +61,7 @@ impl Tenant {
     }
 
     /// Every exchange so far, held to the OpenAPI subset; returns them.
-    fn validated(&self) -> Vec<Exchange> {
+    pub(crate) fn validated(&self) -> Vec<Exchange> {
         let api = OpenApi::load(
             &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/graph/openapi-subset.yaml"),
         )
@@ -183,7 +187,7 @@ resources:
       - \"Entra Connect: Set-ADSyncAADPasswordResetConfiguration -Connector lab.example.test -Enable $true\"
 ";
 
-fn sspr_off(seed: &mut Seed) {
+pub(crate) fn sspr_off(seed: &mut Seed) {
     seed.authorization_policy["allowedToUseSSPR"] = Value::Bool(false);
 }
 

@@ -11,3 +11,4 @@ mod examples;
 mod gpo;
 mod graph;
 mod init;
+mod saved_plans;
