@@ -19,10 +19,8 @@ pub mod exit {
 
 /// Whether `args` (without the program name) is a valid hybridctl command line; for
 /// checking documentation and CI examples against the real flags.
-pub fn check_args(args: &[&str]) -> Result<(), String> {
-    args::Cli::try_parse_from(std::iter::once("hybridctl").chain(args.iter().copied()))
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+pub fn check_args(args: &[&str]) -> Result<(), clap::Error> {
+    args::Cli::try_parse_from(std::iter::once("hybridctl").chain(args.iter().copied())).map(|_| ())
 }
 
 /// Runs one hybridctl command. Errors are printed once, here.

@@ -30,9 +30,13 @@ pub fn now() -> String {
     rfc3339(SystemTime::now())
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a duration (e.g. 90s, 30m, 1h, 2h30m, 1d)")]
+pub struct DurationError(String);
+
 /// `90s`, `30m`, `1h`, `2h30m`, `1d`.
-pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
-    let bad = || format!("`{s}` is not a duration (e.g. 90s, 30m, 1h, 2h30m, 1d)");
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, DurationError> {
+    let bad = || DurationError(s.to_string());
     let (mut total, mut number) = (0u64, String::new());
     for c in s.trim().chars() {
         if c.is_ascii_digit() {
@@ -41,13 +45,17 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
         }
         let n: u64 = number.parse().map_err(|_| bad())?;
         number.clear();
-        total += n * match c {
+        let unit = match c {
             's' => 1,
             'm' => 60,
             'h' => 3600,
             'd' => 86_400,
             _ => return Err(bad()),
         };
+        total = n
+            .checked_mul(unit)
+            .and_then(|x| x.checked_add(total))
+            .ok_or_else(bad)?;
     }
     if !number.is_empty() || total == 0 {
         return Err(bad());
@@ -73,7 +81,15 @@ mod tests {
     fn durations() {
         assert_eq!(parse_duration("2h30m").unwrap().as_secs(), 9000);
         assert_eq!(parse_duration("1d").unwrap().as_secs(), 86_400);
-        for bad in ["", "1", "h", "5x", "0s"] {
+        for bad in [
+            "",
+            "1",
+            "h",
+            "5x",
+            "0s",
+            "99999999999999999999d",
+            "999999999999999999d",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }
