@@ -288,3 +288,70 @@ fn two_resources_on_one_object_are_refused() {
         run.stderr
     );
 }
+
+#[test]
+fn misspelt_account_gets_a_suggestion() {
+    let (run, _) = apply_fails("account", |ou, _| {
+        one_ace(ou, "LAB\\Helpdsk", "Read", "This object only")
+    });
+    assert!(
+        run.stderr
+            .contains("no account, group or well-known principal `LAB\\Helpdsk`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("did you mean `LAB\\Helpdesk`?"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn an_smb_failure_says_what_failed() {
+    let lab = lab();
+    let specs = Specs::new();
+    let spec = specs.write(
+        "s.yaml",
+        "version: 1\nresources:\n  - kind: gpo.security\n    name: g\n    gpo: Default Domain Policy\n    password_policy: {minimum_password_length: 7}\n",
+    );
+    let run = lab.hybridctl_with(&["plan", "-f", spec.to_str().unwrap()], |e| {
+        e.insert(
+            "HYBRIDCTL_AD_SYSVOL".into(),
+            "\\\\127.0.0.1\\nosuchshare".into(),
+        );
+    });
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("cannot open \\\\127.0.0.1\\nosuchshare"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("bad file descriptor"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn an_untrusted_graph_certificate_names_the_ca_setting() {
+    let lab = lab();
+    let specs = Specs::new();
+    let spec = specs.write(
+        "g.yaml",
+        "version: 1\nresources:\n  - kind: graph.authorization_policy\n    name: t\n    allowed_to_use_sspr: true\n",
+    );
+    let run = lab.hybridctl_with(&["plan", "-f", spec.to_str().unwrap()], |e| {
+        e.remove("HYBRIDCTL_GRAPH_CA_FILE");
+    });
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stderr.contains("HYBRIDCTL_GRAPH_CA_FILE"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("ca_file"), "{}", run.stderr);
+    assert!(!run.stderr.contains("check that cannot"), "{}", run.stderr);
+}

@@ -53,16 +53,17 @@ pub fn client_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig, Tls
 pub fn is_untrusted_certificate(e: &(dyn std::error::Error + 'static)) -> bool {
     let mut cause = Some(e);
     while let Some(c) = cause {
-        let inner = c
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-            .and_then(|i| i.downcast_ref::<rustls::Error>());
-        if let Some(rustls::Error::InvalidCertificate(_)) =
-            c.downcast_ref::<rustls::Error>().or(inner)
-        {
+        if let Some(rustls::Error::InvalidCertificate(_)) = c.downcast_ref::<rustls::Error>() {
             return true;
         }
-        cause = c.source();
+        // An io::Error hands out what it wraps through `get_ref`, not `source`, and the
+        // TLS stacks wrap one io::Error in another.
+        cause = match c.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => c.source(),
+        };
     }
     false
 }
@@ -77,5 +78,14 @@ mod tests {
         std::fs::remove_file(&f).unwrap();
         assert!(matches!(e, super::TlsError::NoCertificates), "{e}");
         assert!(super::client_config(None).is_ok());
+    }
+
+    #[test]
+    fn a_refused_certificate_is_found_inside_nested_io_errors() {
+        use std::io::{Error, ErrorKind};
+        let tls = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+        let nested = Error::other(Error::new(ErrorKind::InvalidData, tls));
+        assert!(super::is_untrusted_certificate(&nested));
+        assert!(!super::is_untrusted_certificate(&Error::other("refused")));
     }
 }
