@@ -254,3 +254,52 @@ fn a_stale_or_unreadable_resource_stops_the_whole_apply_before_any_write() {
         "Graph was written"
     );
 }
+
+/// `connections.graph` in the spec is used as written: with no HYBRIDCTL_GRAPH_* identity
+/// in the environment, the tenant, the app and the secret's variable come from the spec.
+#[test]
+fn the_writeback_example_plans_with_graph_configured_only_in_the_spec() {
+    let lab = lab();
+    let tenant = Tenant::start(sspr_off);
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/password-writeback.yaml");
+    let text = std::fs::read_to_string(example).unwrap();
+    let text = text
+        .replace(
+            "tenant_id: 00000000-0000-0000-0000-000000000000",
+            &format!("tenant_id: {}", lab.env["HYBRIDCTL_GRAPH_TENANT_ID"]),
+        )
+        .replace(
+            "client_id: 11111111-1111-1111-1111-111111111111",
+            &format!("client_id: {}", lab.env["HYBRIDCTL_GRAPH_CLIENT_ID"]),
+        )
+        .replace(
+            "client_secret_env: HYBRIDCTL_GRAPH_CLIENT_SECRET",
+            &format!(
+                "client_secret_env: SPEC_NAMED_SECRET\n    ca_file: {}",
+                lab.env["HYBRIDCTL_GRAPH_CA_FILE"]
+            ),
+        );
+    assert!(text.contains("SPEC_NAMED_SECRET"), "the example changed shape");
+    let specs = Specs::new();
+    let spec = specs.write("writeback.yaml", &text);
+    let secret = lab.env["HYBRIDCTL_GRAPH_CLIENT_SECRET"].clone();
+    let run = tenant.hybridctl(&["plan", "-f", spec.to_str().unwrap()], |e| {
+        for k in [
+            "HYBRIDCTL_GRAPH_TENANT_ID",
+            "HYBRIDCTL_GRAPH_CLIENT_ID",
+            "HYBRIDCTL_GRAPH_CLIENT_SECRET",
+            "HYBRIDCTL_GRAPH_CA_FILE",
+        ] {
+            e.remove(k);
+        }
+        e.insert("SPEC_NAMED_SECRET".into(), secret);
+    });
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stdout.contains("graph.authorization_policy.tenant"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.all().contains(&lab.env["HYBRIDCTL_GRAPH_CLIENT_SECRET"]));
+    tenant.validated();
+}
