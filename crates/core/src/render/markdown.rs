@@ -63,8 +63,8 @@ pub fn markdown(plan: &Plan, report: Report) -> String {
                 Line::Same(e) => (" ", e),
                 Line::Removed(e) => ("-", e),
                 Line::Added(e) => ("+", e),
-                Line::Skipped(_) => {
-                    out.push_str("  ...\n");
+                Line::Skipped(n) => {
+                    let _ = writeln!(out, "  ... {n} unchanged");
                     continue;
                 }
             };

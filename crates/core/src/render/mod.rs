@@ -57,14 +57,16 @@ fn diff_lines(r: &ResourcePlan) -> Vec<Line<'_>> {
     const CONTEXT: usize = 1;
     let ops = capture_diff_slices(Algorithm::Myers, &r.before, &r.after);
     let mut out = Vec::new();
+    // Unchanged entries left out between, before and after the shown groups are counted,
+    // so a reader always knows something is there.
+    let mut shown_to = 0;
     for group in similar::group_diff_ops(ops, CONTEXT) {
-        if let Some(first) = group.first() {
+        if let (Some(first), Some(last)) = (group.first(), group.last()) {
             let start = first.old_range().start;
-            if start > 0 && out.is_empty() {
-                out.push(Line::Skipped(start));
-            } else if !out.is_empty() {
-                out.push(Line::Skipped(0));
+            if start > shown_to {
+                out.push(Line::Skipped(start - shown_to));
             }
+            shown_to = last.old_range().end;
         }
         for op in group {
             match op {
@@ -104,6 +106,9 @@ fn diff_lines(r: &ResourcePlan) -> Vec<Line<'_>> {
                 }
             }
         }
+    }
+    if !out.is_empty() && shown_to < r.before.len() {
+        out.push(Line::Skipped(r.before.len() - shown_to));
     }
     out
 }

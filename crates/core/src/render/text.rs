@@ -47,12 +47,7 @@ pub fn text(plan: &Plan, report: Report, color: bool) -> String {
                 Line::Removed(e) => ("-", e, RED),
                 Line::Added(e) => ("+", e, GREEN),
                 Line::Skipped(n) => {
-                    let what = if n > 0 {
-                        format!("    ... {n} unchanged\n")
-                    } else {
-                        "    ...\n".into()
-                    };
-                    out.push_str(&what);
+                    let _ = writeln!(out, "    ... {n} unchanged");
                     continue;
                 }
             };
