@@ -41,11 +41,12 @@ fn select<'a>(spec: &'a LoadedSpec, targets: &[Address]) -> Result<Vec<&'a Resou
             diags.push(d);
         }
     }
+    let wanted: std::collections::HashSet<&Address> = targets.iter().collect();
     let selected = spec
         .spec
         .resources
         .iter()
-        .filter(|r| targets.is_empty() || targets.contains(&r.address()))
+        .filter(|r| wanted.is_empty() || wanted.contains(&r.address()))
         .collect();
     diags.into_result(selected)
 }

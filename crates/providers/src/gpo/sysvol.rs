@@ -282,6 +282,26 @@ impl Location {
 mod tests {
     use super::*;
 
+    /// Only "not found" is absent: a file that exists but cannot be read is an error,
+    /// so nothing unread is ever taken for missing and then overwritten.
+    #[test]
+    fn only_a_missing_file_reads_as_absent() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("gpo/GPT.INI")).unwrap();
+        std::fs::write(dir.path().join("gpo/file"), b"x").unwrap();
+        let s = LocalSysvol::new(dir.path().to_path_buf()).unwrap();
+        assert!(s.read("gpo/missing").unwrap().is_none());
+        assert_eq!(s.read("gpo/file").unwrap().unwrap(), b"x");
+        assert!(matches!(
+            s.read("gpo/GPT.INI"),
+            Err(SysvolError::Read { .. })
+        ));
+        assert!(matches!(
+            LocalSysvol::new(dir.path().join("nope")),
+            Err(SysvolError::NotAFolder(_))
+        ));
+    }
+
     #[test]
     fn locations() {
         match Location::parse(None, "ldaps://dc01.corp.example.com:636") {
