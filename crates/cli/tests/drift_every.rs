@@ -67,22 +67,20 @@ fn drift_every_reports_each_check_and_stops_cleanly_on_sigterm() {
     .unwrap();
     let reports = dir.path().join("reports");
     let (url, posted) = webhook();
-    let child = Command::new(env!("CARGO_BIN_EXE_hybridctl"))
-        .args([
-            "drift",
-            "-f",
-            spec.to_str().unwrap(),
-            "--every",
-            "1s",
-            "--format",
-            "junit",
-        ])
-        .args(["--report-dir", reports.to_str().unwrap(), "--webhook", &url])
-        .envs(lab_env())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = Running::spawn(
+        Command::new(env!("CARGO_BIN_EXE_hybridctl"))
+            .args([
+                "drift",
+                "-f",
+                spec.to_str().unwrap(),
+                "--every",
+                "1s",
+                "--format",
+                "junit",
+            ])
+            .args(["--report-dir", reports.to_str().unwrap(), "--webhook", &url])
+            .envs(lab_env()),
+    );
     let first: serde_json::Value =
         serde_json::from_str(&posted.recv_timeout(Duration::from_secs(60)).unwrap()).unwrap();
     assert_eq!(first["report"], "hybridctl drift");
@@ -96,12 +94,8 @@ fn drift_every_reports_each_check_and_stops_cleanly_on_sigterm() {
         "checked again too soon"
     );
 
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let out = child.wait_with_output().unwrap();
+    child.sigterm();
+    let out = child.wait_within(Duration::from_secs(30));
     assert!(
         out.status.success(),
         "exit {:?}: {}",
@@ -158,25 +152,46 @@ fn hybridctl() -> Command {
     c
 }
 
-fn sigterm(child: &Child) {
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+/// A running hybridctl, killed if the test fails before it stops: a failed test must
+/// not leave a scheduler behind.
+struct Running(Option<Child>);
+
+impl Running {
+    fn spawn(command: &mut Command) -> Running {
+        Running(Some(
+            command
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        ))
+    }
+
+    fn sigterm(&self) {
+        let pid = self.0.as_ref().unwrap().id().to_string();
+        let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits at most `limit` for it to end.
+    fn wait_within(mut self, limit: Duration) -> Output {
+        let started = Instant::now();
+        let child = self.0.as_mut().unwrap();
+        while child.try_wait().unwrap().is_none() {
+            assert!(started.elapsed() < limit, "still running after {limit:?}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.0.take().unwrap().wait_with_output().unwrap()
+    }
 }
 
-/// Waits at most `limit` for the child to end.
-fn wait_within(mut child: Child, limit: Duration) -> Output {
-    let started = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > limit {
-            child.kill().unwrap();
-            panic!("still running after {limit:?}");
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
         }
-        std::thread::sleep(Duration::from_millis(50));
     }
-    child.wait_with_output().unwrap()
 }
 
 fn json_file(path: &std::path::Path) -> serde_json::Value {
@@ -206,16 +221,14 @@ fn a_failed_scheduled_check_replaces_the_healthy_report_with_an_error() {
     assert_eq!(json_file(&reports.join("latest.json"))["drifted"], false);
 
     let (url, posted) = webhook();
-    let child = hybridctl()
-        .args(["drift", "-f", spec.to_str().unwrap(), "--every", "1s"])
-        .args(["--format", "junit"])
-        .args(["--report-dir", reports.to_str().unwrap(), "--webhook", &url])
-        .envs(lab_env())
-        .env("HYBRIDCTL_AD_URL", CLOSED)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = Running::spawn(
+        hybridctl()
+            .args(["drift", "-f", spec.to_str().unwrap(), "--every", "1s"])
+            .args(["--format", "junit"])
+            .args(["--report-dir", reports.to_str().unwrap(), "--webhook", &url])
+            .envs(lab_env())
+            .env("HYBRIDCTL_AD_URL", CLOSED),
+    );
     let sent: serde_json::Value =
         serde_json::from_str(&posted.recv_timeout(Duration::from_secs(60)).unwrap()).unwrap();
     for report in [sent, json_file(&reports.join("latest.json"))] {
@@ -245,8 +258,8 @@ fn a_failed_scheduled_check_replaces_the_healthy_report_with_an_error() {
     // It keeps trying on schedule, and each failure is reported.
     posted.recv_timeout(Duration::from_secs(30)).unwrap();
 
-    sigterm(&child);
-    let out = wait_within(child, Duration::from_secs(30));
+    child.sigterm();
+    let out = child.wait_within(Duration::from_secs(30));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("drift check failed:"), "{stderr}");
@@ -301,17 +314,15 @@ fn sigterm_during_the_first_check_stops_cleanly() {
             let _ = accepted.send(());
         }
     });
-    let child = hybridctl()
-        .args(["drift", "-f", spec.to_str().unwrap(), "--every", "1h"])
-        .envs(lab_env())
-        .env("HYBRIDCTL_AD_URL", format!("ldaps://127.0.0.1:{port}"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = Running::spawn(
+        hybridctl()
+            .args(["drift", "-f", spec.to_str().unwrap(), "--every", "1h"])
+            .envs(lab_env())
+            .env("HYBRIDCTL_AD_URL", format!("ldaps://127.0.0.1:{port}")),
+    );
     connected.recv_timeout(Duration::from_secs(30)).unwrap();
-    sigterm(&child);
-    let out = wait_within(child, Duration::from_secs(5));
+    child.sigterm();
+    let out = child.wait_within(Duration::from_secs(5));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{:?}: {stderr}", out.status);
     assert!(stderr.contains("drift: stopping on signal"), "{stderr}");
