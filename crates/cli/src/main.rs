@@ -8,6 +8,8 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| "warn".into()),
         )
         .with_writer(std::io::stderr)
+        // Colour only on a terminal (no-color.org), so CI logs and the journal stay plain.
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
         .init();
     let mut ctx = hybridctl_cli::Context {
         args: std::env::args().collect(),

@@ -1,15 +1,22 @@
-//! `diff --base REV -f SPEC`: review a change to a git-tracked spec.
+//! `diff --base REV -f SPEC`: review a change to a git-tracked spec, as text, Markdown
+//! (a pull request comment) or JSON. JUnit is refused: a reviewed change is not a test
+//! that passes or fails.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context as _, Result};
-use hybridctl_core::{engine, review};
+use hybridctl_core::review::{self, Difference};
+use hybridctl_core::{engine, Entry};
 
 use crate::args::{DiffArgs, FormatArg};
 use crate::{exit, Context};
 
 pub async fn run(a: DiffArgs, ctx: &mut Context) -> Result<u8> {
+    // Before any work, so a wrong format costs nothing (issue 8: no format ignored).
+    if matches!(a.format, FormatArg::Junit) {
+        bail!("diff --format junit is not offered: a change under review is not a test result; use --format text, markdown (for a pull request comment) or json");
+    }
     let base_dir = tempfile_dir()?;
     let base_spec = checkout(&a.spec.spec, &a.base, &base_dir)?;
     let head = super::load_spec(&a.spec.spec)?;
@@ -21,16 +28,50 @@ pub async fn run(a: DiffArgs, ctx: &mut Context) -> Result<u8> {
     let base_plan = engine::plan(&base, &mut providers, &[]).await?;
     let _ = std::fs::remove_dir_all(&base_dir);
     let diffs = review::compare(&base_plan, &head_plan);
-    ctx.out(&review::render(
-        &diffs,
-        &a.base,
-        matches!(a.format, FormatArg::Markdown),
-    ));
+    ctx.out(&match a.format {
+        FormatArg::Json => json(&diffs, &a.base),
+        f => review::render(&diffs, &a.base, matches!(f, FormatArg::Markdown)),
+    });
     Ok(if diffs.is_empty() {
         exit::OK
     } else {
         exit::CHANGES
     })
+}
+
+/// The differences as data: one object per resource, with the same shape for every
+/// kind of change (`removed` and `added` are the target-state entries that go and come).
+fn json(diffs: &[Difference<'_>], base: &str) -> String {
+    let resources: Vec<serde_json::Value> = diffs
+        .iter()
+        .map(|d| {
+            let (address, change, removed, added): (_, _, Vec<&Entry>, Vec<&Entry>) = match d {
+                Difference::Added(r) => (&r.address, "added", vec![], r.after.iter().collect()),
+                Difference::Removed(r) => (&r.address, "removed", r.after.iter().collect(), vec![]),
+                Difference::Changed {
+                    address,
+                    removed,
+                    added,
+                } => (*address, "changed", removed.clone(), added.clone()),
+            };
+            serde_json::json!({
+                "address": address,
+                "change": change,
+                "removed": removed,
+                "added": added,
+            })
+        })
+        .collect();
+    let value = serde_json::json!({
+        "report": "hybridctl diff",
+        "base": base,
+        "differs": !diffs.is_empty(),
+        "resources": resources,
+    });
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(&value).expect("serializes")
+    )
 }
 
 fn tempfile_dir() -> Result<PathBuf> {
@@ -105,5 +146,72 @@ fn checkout(spec: &Path, rev: &str, into: &Path) -> Result<PathBuf> {
         let path = into.join(&name);
         std::fs::write(&path, bytes)?;
         Ok(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hybridctl_core::{Action, Plan, ResourcePlan};
+
+    fn resource(name: &str, after: &[&str]) -> ResourcePlan {
+        ResourcePlan {
+            address: format!("ad.acl.{name}").parse().unwrap(),
+            action: Action::NoOp,
+            target: "DC=lab,DC=example,DC=test".into(),
+            spec_digest: "sha256:spec".into(),
+            observed: "sha256:seen".into(),
+            before: vec![],
+            after: after
+                .iter()
+                .map(|t| Entry {
+                    text: t.to_string(),
+                    code: None,
+                })
+                .collect(),
+            changes: vec![],
+            notes: vec![],
+        }
+    }
+
+    /// Issue 8: `diff --format json` printed the text diff.
+    #[test]
+    fn differences_as_json() {
+        let base = Plan::new(
+            vec![],
+            vec![
+                resource("kept", &["allow A", "allow B"]),
+                resource("gone", &["allow C"]),
+            ],
+        );
+        let head = Plan::new(
+            vec![],
+            vec![
+                resource("kept", &["allow A", "allow D"]),
+                resource("new", &["allow E"]),
+            ],
+        );
+        let out = json(&review::compare(&base, &head), "origin/main");
+        let value: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({
+                "report": "hybridctl diff",
+                "base": "origin/main",
+                "differs": true,
+                "resources": [
+                    {"address": "ad.acl.kept", "change": "changed",
+                     "removed": [{"text": "allow B"}], "added": [{"text": "allow D"}]},
+                    {"address": "ad.acl.new", "change": "added",
+                     "removed": [], "added": [{"text": "allow E"}]},
+                    {"address": "ad.acl.gone", "change": "removed",
+                     "removed": [{"text": "allow C"}], "added": []},
+                ],
+            })
+        );
+        let same: serde_json::Value =
+            serde_json::from_str(&json(&review::compare(&base, &base), "HEAD")).unwrap();
+        assert_eq!(same["differs"], false);
+        assert_eq!(same["resources"], serde_json::json!([]));
     }
 }

@@ -1,11 +1,15 @@
 //! JUnit XML, so CI systems show drift as failed tests: one test case per resource,
-//! failed when it drifted, skipped for manual steps hybridctl cannot verify.
+//! failed when it drifted, skipped for manual steps hybridctl cannot verify. A check
+//! that could not run is a JUnit `<error>`, never a pass.
 
 use std::fmt::Write;
 
-use crate::{Action, Plan};
+use super::Report;
+use crate::{Action, Diagnostics, Plan};
 
-pub fn junit(plan: &Plan) -> String {
+/// `plan` as test results, titled for the command that made it (`report`).
+pub fn junit(plan: &Plan, report: Report) -> String {
+    let title = report.title();
     let failures = plan
         .resources
         .iter()
@@ -19,12 +23,12 @@ pub fn junit(plan: &Plan) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
-        "<testsuites name=\"hybridctl drift\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\">",
+        "<testsuites name=\"{title}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\">",
         plan.resources.len()
     );
     let _ = writeln!(
         out,
-        "  <testsuite name=\"hybridctl drift\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\" errors=\"0\">",
+        "  <testsuite name=\"{title}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\" errors=\"0\">",
         plan.resources.len()
     );
     for r in &plan.resources {
@@ -62,11 +66,19 @@ pub fn junit(plan: &Plan) -> String {
                         )
                     })
                     .collect();
+                let (what, kind) = match report {
+                    Report::Drift => ("drifted from the spec", "change(s) to converge"),
+                    Report::Plan => ("differs from the spec", "change(s) to apply"),
+                };
                 let _ = writeln!(
                     out,
-                    ">\n      <failure message=\"{} drifted from the spec ({} change(s) to converge)\" type=\"drift\">{}</failure>\n    </testcase>",
+                    ">\n      <failure message=\"{} {what} ({} {kind})\" type=\"{}\">{}</failure>\n    </testcase>",
                     esc(&r.target),
                     r.changes.len(),
+                    match report {
+                        Report::Drift => "drift",
+                        Report::Plan => "change",
+                    },
                     esc(&lines.join("\n"))
                 );
             }
@@ -74,6 +86,28 @@ pub fn junit(plan: &Plan) -> String {
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
     out
+}
+
+/// A check that failed (`diagnostics` say why) as one errored test case: CI shows it
+/// red, and nothing in it can be read as "no drift".
+pub fn junit_error(report: Report, diagnostics: &Diagnostics) -> String {
+    let title = report.title();
+    let message = match report {
+        Report::Drift => "the drift check could not complete, so drift is unknown",
+        Report::Plan => "planning could not complete",
+    };
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <testsuites name=\"{title}\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">\n\
+         \x20 <testsuite name=\"{title}\" tests=\"1\" failures=\"0\" skipped=\"0\" errors=\"1\">\n\
+         \x20   <testcase classname=\"hybridctl\" name=\"{title}\">\n\
+         \x20     <error message=\"{message} ({} problem(s))\" type=\"check-failed\">{}</error>\n\
+         \x20   </testcase>\n\
+         \x20 </testsuite>\n\
+         </testsuites>\n",
+        diagnostics.0.len(),
+        esc(&diagnostics.to_string())
+    )
 }
 
 fn esc(s: &str) -> String {
@@ -87,9 +121,45 @@ fn esc(s: &str) -> String {
 mod tests {
     use super::*;
     use crate::render::fixtures::writeback_plan;
+    use crate::Diagnostic;
 
     #[test]
     fn drift_as_junit() {
-        insta::assert_snapshot!(junit(&writeback_plan()));
+        insta::assert_snapshot!(junit(&writeback_plan(), Report::Drift));
+    }
+
+    /// Issue 10 item 13: the JUnit of `plan` and `show` was titled "drift".
+    #[test]
+    fn a_plan_is_titled_plan_not_drift() {
+        let xml = junit(&writeback_plan(), Report::Plan);
+        assert!(
+            xml.contains("<testsuites name=\"hybridctl plan\"")
+                && xml.contains("<testsuite name=\"hybridctl plan\""),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("(2 change(s) to apply)\" type=\"change\""),
+            "{xml}"
+        );
+        assert!(!xml.contains("drift"), "{xml}");
+    }
+
+    /// Issue 10 item 3: a check that could not read live state is an error, not a pass.
+    #[test]
+    fn a_failed_check_is_an_error() {
+        let d: Diagnostics = Diagnostic::new("cannot connect to ldaps://dc:636 <refused>")
+            .hint("check the DC is up & reachable")
+            .into();
+        let xml = junit_error(Report::Drift, &d);
+        assert_eq!(
+            xml,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+             <testsuites name=\"hybridctl drift\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">\n  \
+             <testsuite name=\"hybridctl drift\" tests=\"1\" failures=\"0\" skipped=\"0\" errors=\"1\">\n    \
+             <testcase classname=\"hybridctl\" name=\"hybridctl drift\">\n      \
+             <error message=\"the drift check could not complete, so drift is unknown (1 problem(s))\" type=\"check-failed\">\
+             error: cannot connect to ldaps://dc:636 &lt;refused&gt;\n  hint: check the DC is up &amp; reachable</error>\n    \
+             </testcase>\n  </testsuite>\n</testsuites>\n"
+        );
     }
 }

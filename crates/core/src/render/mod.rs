@@ -7,7 +7,7 @@ mod markdown;
 mod text;
 
 pub use json::json;
-pub use junit::junit;
+pub use junit::{junit, junit_error};
 pub use markdown::markdown;
 pub use text::text;
 
@@ -20,6 +20,17 @@ use crate::{Entry, Plan, ResourcePlan};
 pub enum Report {
     Plan,
     Drift,
+}
+
+impl Report {
+    /// The title a report carries (JUnit suite names, the JSON `report` field), so a CI
+    /// system never shows a plan as a drift check.
+    pub fn title(self) -> &'static str {
+        match self {
+            Report::Plan => "hybridctl plan",
+            Report::Drift => "hybridctl drift",
+        }
+    }
 }
 
 /// Output formats the commands offer.
@@ -38,7 +49,7 @@ pub fn render(plan: &Plan, report: Report, format: Format, color: bool) -> Strin
         Format::Text => text(plan, report, color),
         Format::Json => json(plan),
         Format::Markdown => markdown(plan, report),
-        Format::Junit => junit(plan),
+        Format::Junit => junit(plan, report),
     }
 }
 
