@@ -279,7 +279,10 @@ fn the_writeback_example_plans_with_graph_configured_only_in_the_spec() {
                 lab.env["HYBRIDCTL_GRAPH_CA_FILE"]
             ),
         );
-    assert!(text.contains("SPEC_NAMED_SECRET"), "the example changed shape");
+    assert!(
+        text.contains("SPEC_NAMED_SECRET"),
+        "the example changed shape"
+    );
     let specs = Specs::new();
     let spec = specs.write("writeback.yaml", &text);
     let secret = lab.env["HYBRIDCTL_GRAPH_CLIENT_SECRET"].clone();
@@ -300,6 +303,8 @@ fn the_writeback_example_plans_with_graph_configured_only_in_the_spec() {
         "{}",
         run.stdout
     );
-    assert!(!run.all().contains(&lab.env["HYBRIDCTL_GRAPH_CLIENT_SECRET"]));
+    assert!(!run
+        .all()
+        .contains(&lab.env["HYBRIDCTL_GRAPH_CLIENT_SECRET"]));
     tenant.validated();
 }

@@ -171,6 +171,7 @@ mod tests {
                 .collect(),
             changes: vec![],
             notes: vec![],
+            apply_data: Default::default(),
         }
     }
 
