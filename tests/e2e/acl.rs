@@ -505,3 +505,247 @@ fn target_limits_plan_and_apply_to_the_named_resource() {
         "--target applied another resource"
     );
 }
+
+/// Issue 10 item 2: `absent` takes a right out of a broader ACE that grants it, keeping
+/// the ACE's other rights, and the plan shows exactly that.
+#[test]
+fn absent_write_narrows_a_broader_allow_on_the_object() {
+    let lab = lab();
+    let ou = lab.scratch_ou("narrow");
+    let sid = lab.sid_of("group", "Helpdesk");
+    let broad = format!("(A;CI;LCSWRPWPLORC;;;{sid})");
+    lab.add_ace(&ou, &broad);
+    let n = &lab.netbios;
+    let specs = Specs::new();
+    let spec = specs.write(
+        "n.yaml",
+        &acl_spec(
+            "narrow",
+            &ou,
+            &format!("      - {{principal: '{n}\\Helpdesk', allow: [Write], applies_to: This object and all descendant objects, ensure: absent}}\n"),
+        ),
+    );
+    let spec = spec.to_str().unwrap();
+    // `Write` is GENERIC_WRITE as mapped for directory objects: RC, SW and WP.
+    let narrowed = format!("(A;CI;LCRPLO;;;{sid})");
+
+    let plan = lab.hybridctl(&["plan", "-f", spec, "--detailed-exitcode"]);
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    for line in [
+        format!("- allow {n}\\Helpdesk: Read, Write (This object and all descendant objects)"),
+        format!("-     {broad}"),
+        format!("+ allow {n}\\Helpdesk: Read all properties, List contents, List object (This object and all descendant objects)"),
+        format!("+     {narrowed}"),
+    ] {
+        assert!(plan.stdout.contains(&line), "plan lacks `{line}`:\n{}", plan.stdout);
+    }
+    assert!(
+        plan.stdout.contains("(1 to add, 1 to remove)"),
+        "{}",
+        plan.stdout
+    );
+    let drift = lab.hybridctl(&["drift", "-f", spec]);
+    assert_eq!(
+        drift.code,
+        2,
+        "drift must see the right still held:\n{}",
+        drift.all()
+    );
+
+    let apply = lab.hybridctl(&["apply", "-f", spec, "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.all());
+    let now = lab.explicit_aces(&ou);
+    assert!(
+        now.contains(&norm(&narrowed)),
+        "{narrowed} missing: {now:?}"
+    );
+    assert!(!now.contains(&norm(&broad)), "{broad} still there: {now:?}");
+    assert_eq!(
+        now.iter().filter(|a| a.contains(&sid)).count(),
+        1,
+        "one Helpdesk ACE expected: {now:?}"
+    );
+    let again = lab.hybridctl(&["plan", "-f", spec, "--detailed-exitcode"]);
+    assert_eq!(again.code, 0, "{}", again.all());
+    assert!(again.stdout.contains("No changes"), "{}", again.stdout);
+}
+
+/// Issue 10 item 2, deny side: absent `Delete subtree` inside a deny of Delete + Delete subtree.
+#[test]
+fn absent_deny_delete_subtree_narrows_a_deny_of_delete_and_delete_subtree() {
+    let lab = lab();
+    let ou = lab.scratch_ou("narrow-deny");
+    let sid = lab.sid_of("group", "Helpdesk");
+    let both = format!("(D;;SDDT;;;{sid})");
+    lab.add_ace(&ou, &both);
+    let n = &lab.netbios;
+    let specs = Specs::new();
+    let spec = specs.write(
+        "d.yaml",
+        &acl_spec(
+            "narrowdeny",
+            &ou,
+            &format!("      - {{principal: '{n}\\Helpdesk', deny: [Delete subtree], applies_to: This object only, ensure: absent}}\n"),
+        ),
+    );
+    let spec = spec.to_str().unwrap();
+    let delete_only = format!("(D;;SD;;;{sid})");
+
+    let plan = lab.hybridctl(&["plan", "-f", spec, "--detailed-exitcode"]);
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    for line in [
+        format!("- deny {n}\\Helpdesk: Delete, Delete subtree (This object only)"),
+        format!("+ deny {n}\\Helpdesk: Delete (This object only)"),
+        format!("+     {delete_only}"),
+    ] {
+        assert!(
+            plan.stdout.contains(&line),
+            "plan lacks `{line}`:\n{}",
+            plan.stdout
+        );
+    }
+    let apply = lab.hybridctl(&["apply", "-f", spec, "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.all());
+    let now = lab.explicit_aces(&ou);
+    assert!(
+        now.contains(&norm(&delete_only)),
+        "{delete_only} missing: {now:?}"
+    );
+    assert!(!now.contains(&norm(&both)), "{both} still there: {now:?}");
+    assert_eq!(
+        lab.hybridctl(&["plan", "-f", spec, "--detailed-exitcode"])
+            .code,
+        0
+    );
+}
+
+/// Issue 10 item 2, mirror case: `present` for rights a broader ACE already grants adds nothing.
+#[test]
+fn present_rights_granted_by_a_broader_ace_plan_no_change() {
+    let lab = lab();
+    let ou = lab.scratch_ou("covered");
+    let sid = lab.sid_of("group", "Helpdesk");
+    lab.add_ace(&ou, &format!("(A;CI;LCSWRPWPLORC;;;{sid})"));
+    let n = &lab.netbios;
+    let specs = Specs::new();
+    let spec = specs.write(
+        "c.yaml",
+        &acl_spec(
+            "covered",
+            &ou,
+            &format!(
+                "      - {{principal: '{n}\\Helpdesk', allow: [Write, Read all properties], applies_to: This object and all descendant objects}}\n\
+                 \x20     - {{principal: '{n}\\Helpdesk', allow: [Write pwdLastSet], applies_to: This object and all descendant objects}}\n"
+            ),
+        ),
+    );
+    let spec = spec.to_str().unwrap();
+    let before = lab.explicit_aces(&ou);
+    let plan = lab.hybridctl(&["plan", "-f", spec, "--detailed-exitcode"]);
+    assert_eq!(plan.code, 0, "{}", plan.all());
+    assert!(plan.stdout.contains("No changes"), "{}", plan.stdout);
+    let apply = lab.hybridctl(&["apply", "-f", spec, "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.all());
+    assert!(
+        apply.stdout.contains("Nothing to apply"),
+        "{}",
+        apply.stdout
+    );
+    assert_eq!(lab.explicit_aces(&ou), before, "a redundant ACE was added");
+}
+
+/// An absent right on one attribute inside a grant for every attribute cannot be
+/// narrowed out: the plan refuses, names the broader ACE, and nothing is written.
+#[test]
+fn absent_attribute_inside_write_all_properties_is_refused() {
+    let lab = lab();
+    let ou = lab.scratch_ou("refuse");
+    let sid = lab.sid_of("group", "Helpdesk");
+    let broad = format!("(A;;RPWP;;;{sid})");
+    lab.add_ace(&ou, &broad);
+    let n = &lab.netbios;
+    let specs = Specs::new();
+    let spec = specs.write(
+        "r.yaml",
+        &acl_spec(
+            "refuse",
+            &ou,
+            &format!("      - {{principal: '{n}\\Helpdesk', allow: [Write pwdLastSet], applies_to: This object only, ensure: absent}}\n"),
+        ),
+    );
+    let spec = spec.to_str().unwrap();
+    let before = lab.explicit_aces(&ou);
+    for args in [
+        vec!["plan", "-f", spec],
+        vec!["apply", "-f", spec, "--auto-approve"],
+    ] {
+        let run = lab.hybridctl(&args);
+        assert_eq!(run.code, 1, "{}", run.all());
+        for text in [
+            "ad.acl.refuse: aces[0]: `Write pwdLastSet` cannot be made absent",
+            &format!("allow {n}\\Helpdesk: Read all properties, Write all properties (This object only)` {broad}"),
+            "make `Write all properties` absent",
+        ] {
+            assert!(run.stderr.contains(text), "lacks `{text}`:\n{}", run.stderr);
+        }
+    }
+    assert_eq!(lab.explicit_aces(&ou), before, "a refused plan wrote");
+}
+
+/// Issue 10 item 10: `Creator Owner` on the object itself is refused at plan time (Samba
+/// would store the owner instead and every apply would add another copy); inherit-only
+/// it is written once and converges.
+#[test]
+fn creator_owner_must_apply_to_descendants_only() {
+    let lab = lab();
+    let ou = lab.scratch_ou("creator");
+    let specs = Specs::new();
+    let entry = |applies_to: &str| {
+        format!("      - {{principal: Creator Owner, allow: [Read], applies_to: {applies_to}}}\n")
+    };
+    let bad = specs.write(
+        "bad.yaml",
+        &acl_spec(
+            "creator",
+            &ou,
+            &entry("This object and all descendant objects"),
+        ),
+    );
+    let bad = bad.to_str().unwrap();
+    let before = lab.explicit_aces(&ou);
+    for args in [
+        vec!["plan", "-f", bad],
+        vec!["apply", "-f", bad, "--auto-approve"],
+    ] {
+        let run = lab.hybridctl(&args);
+        assert_eq!(run.code, 1, "{}", run.all());
+        for text in [
+            "ad.acl.creator: aces[0]: `Creator Owner` stands for whoever creates a descendant object",
+            "hint: use `All descendant objects` or `Descendant <class> objects`",
+        ] {
+            assert!(run.stderr.contains(text), "lacks `{text}`:\n{}", run.stderr);
+        }
+    }
+    assert_eq!(lab.explicit_aces(&ou), before, "a refused plan wrote");
+
+    let good = specs.write(
+        "good.yaml",
+        &acl_spec("creator", &ou, &entry("All descendant objects")),
+    );
+    let good = good.to_str().unwrap();
+    let apply = lab.hybridctl(&["apply", "-f", good, "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.all());
+    let again = lab.hybridctl(&["apply", "-f", good, "--auto-approve"]);
+    assert_eq!(again.code, 0, "{}", again.all());
+    assert!(
+        again.stdout.contains("Nothing to apply"),
+        "{}",
+        again.stdout
+    );
+    let sd = lab.sddl(&ou);
+    assert_eq!(
+        aces(&sd).iter().filter(|a| a.ends_with(";CO)")).count(),
+        1,
+        "one Creator Owner ACE expected: {sd}"
+    );
+}

@@ -236,10 +236,18 @@ async fn plan_acls(
         .map_err(op_diagnostic)?;
 
     let mut plans = Vec::new();
+    let mut refused = Diagnostics::default();
     for (((address, spec), dn), desired) in acls.iter().zip(&dns).zip(wanted) {
         let (dn_read, live) = &live[&acl::normalize_dn(dn)];
         let desired = desired.expect("errors returned above");
-        let (removes, adds) = acl::diff(&desired, spec.authoritative, live);
+        let (removes, adds) = match acl::diff(&desired, spec.authoritative, live) {
+            Ok(d) => d,
+            Err(rs) => {
+                rs.iter()
+                    .for_each(|r| refused.push(r.diagnostic(address, dir)));
+                continue;
+            }
+        };
         let after = acl::rebuild(&live.aces, &removes, &adds);
         let entries = |aces: &mut dyn Iterator<Item = &security::Ace>| {
             aces.map(|a| acl::entry(a, dir)).collect::<Vec<_>>()
@@ -268,7 +276,7 @@ async fn plan_acls(
             })),
         );
     }
-    Ok(plans)
+    refused.into_result(plans)
 }
 
 async fn apply_acl(session: &mut Session, planned: &ResourcePlan) -> Result<(), Diagnostic> {

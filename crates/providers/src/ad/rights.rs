@@ -23,6 +23,29 @@ pub mod mask {
     pub const READ: u32 = READ_CONTROL | LIST_CHILDREN | READ_PROP | LIST_OBJECT;
     /// GENERIC_WRITE as mapped for directory objects.
     pub const WRITE: u32 = READ_CONTROL | SELF_WRITE | WRITE_PROP;
+    /// GENERIC_EXECUTE as mapped for directory objects.
+    pub const EXECUTE: u32 = READ_CONTROL | LIST_CHILDREN;
+
+    /// The generic bits (MS-ADTS 5.1.3.2: GA, GX, GW, GR).
+    pub const GENERIC_ALL: u32 = 0x1000_0000;
+    pub const GENERIC_EXECUTE: u32 = 0x2000_0000;
+    pub const GENERIC_WRITE: u32 = 0x4000_0000;
+    pub const GENERIC_READ: u32 = 0x8000_0000;
+
+    /// `m` with its generic bits replaced by the directory rights they stand for, so
+    /// masks can be compared bit by bit: `GA` grants what `Full control` spells out.
+    pub fn specific(m: u32) -> u32 {
+        let generic = GENERIC_ALL | GENERIC_EXECUTE | GENERIC_WRITE | GENERIC_READ;
+        [
+            (GENERIC_ALL, FULL_CONTROL),
+            (GENERIC_EXECUTE, EXECUTE),
+            (GENERIC_WRITE, WRITE),
+            (GENERIC_READ, READ),
+        ]
+        .iter()
+        .filter(|(g, _)| m & g != 0)
+        .fold(m & !generic, |out, (_, bits)| out | bits)
+    }
 }
 
 /// Rights that carry no object type, by ADUC's names. Composite ones first, so that
@@ -170,6 +193,22 @@ mod tests {
             "Descendant User objects"
         );
         assert_eq!(AppliesTo::parse("everything"), None);
+    }
+
+    #[test]
+    fn generic_bits_map_to_directory_rights() {
+        assert_eq!(mask::specific(mask::GENERIC_ALL), mask::FULL_CONTROL);
+        assert_eq!(
+            mask::specific(mask::GENERIC_READ | mask::DELETE),
+            mask::READ | mask::DELETE
+        );
+        assert_eq!(mask::specific(mask::GENERIC_WRITE), mask::WRITE);
+        assert_eq!(
+            mask::specific(mask::GENERIC_EXECUTE),
+            mask::READ_CONTROL | mask::LIST_CHILDREN
+        );
+        // Specific bits, and bits this table does not name, pass through.
+        assert_eq!(mask::specific(0x0100_0120), 0x0100_0120);
     }
 
     #[test]
