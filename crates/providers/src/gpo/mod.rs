@@ -4,6 +4,7 @@
 //! template, then the directory's `versionNumber` and extension list. A run that stops
 //! half way leaves the two versions different; the next plan sees that and bumps both.
 
+pub mod gpt_ini;
 pub mod inf;
 pub mod sysvol;
 pub mod version;
@@ -170,7 +171,12 @@ impl Observed {
         let gpt_version = gpt_ini
             .as_deref()
             .and_then(|b| Inf::decode(b).ok())
-            .and_then(|i| i.get("General", "Version").and_then(|v| v.parse().ok()))
+            .and_then(|i| {
+                i.get("General", "Version")
+                    .ok()
+                    .flatten()
+                    .and_then(|v| v.parse().ok())
+            })
             .unwrap_or(0);
         Ok(Observed {
             template,
@@ -286,7 +292,10 @@ fn plan_one(
     let mut before = Vec::new();
     let mut after = Vec::new();
     for w in wanted(spec) {
-        let current = inf.get(&w.section, &w.key).map(str::to_string);
+        let current = inf
+            .get(&w.section, &w.key)
+            .map_err(|e| Diagnostic::new(format!("{TEMPLATE} of `{}`: {e}", gpo.display_name)))?
+            .map(str::to_string);
         // Next to each password setting, what the domain head (in effect on Samba) says now.
         let in_effect = w
             .setting
@@ -467,7 +476,12 @@ pub async fn apply(
             value,
         } = payload
         {
-            inf.set(&section, &key, &value);
+            inf.set(&section, &key, &value).map_err(|e| {
+                Diagnostic::new(format!(
+                    "{TEMPLATE} of `{}`: {e}; nothing was written to the GPO",
+                    gpo.display_name
+                ))
+            })?;
             template_changed = true;
         }
     }
@@ -481,7 +495,8 @@ pub async fn apply(
         .as_deref()
         .and_then(|b| Inf::decode(b).ok())
         .unwrap_or_else(gpt_ini_new);
-    gpt.set("General", "Version", &new_version.to_string());
+    gpt.set("General", "Version", &new_version.to_string())
+        .map_err(|e| write_err(format!("GPT.INI of `{}`: {e}", gpo.display_name)))?;
     sysvol
         .write(&format!("{}/GPT.INI", gpo.folder), &gpt.encode())
         .map_err(write_err)?;
