@@ -586,9 +586,13 @@ impl Inf {
 
     /// Gives the line before `at` a line end, so an inserted line starts on its own line.
     fn terminate(&mut self, at: usize) {
-        let end = self.line_end();
         if at > 0 && self.lines[at - 1].end.is_empty() {
-            self.lines[at - 1].end = end;
+            // A `\r` the line ends in stays its own: `\n` alone would pair with it.
+            self.lines[at - 1].end = if self.lines[at - 1].text.ends_with('\r') {
+                "\r\n"
+            } else {
+                self.line_end()
+            };
         }
     }
 
@@ -721,6 +725,10 @@ mod tests {
             inf.to_string(),
             "[System Access]\nMinimumPasswordAge=3\nLockoutBadCount = 5\n"
         );
+        // A last line ending in a lone `\r` keeps it: `\n` alone would turn it into CRLF.
+        let mut inf = Inf::decode(b"[System Access]\nA=3\r").unwrap();
+        inf.set("System Access", "B", "5").unwrap();
+        assert_eq!(inf.to_string(), "[System Access]\nA=3\r\r\nB = 5\n");
     }
 
     /// Repro `inf-utf16-no-bom.inf`: read as UTF-8 (NUL is valid UTF-8) and edited into
@@ -1036,16 +1044,20 @@ mod tests {
             /// next apply) changes no byte: one apply converges.
             #[test]
             fn accepted_entries_read_back_and_converge(
-                base in prop::sample::select(vec![
-                    "",
-                    "[Unicode]\r\nUnicode=yes\r\n[Version]\r\nsignature=\"$CHICAGO$\"\r\n",
-                    "[System Access] ; c\r\nA = 1 ; d\r\n[system access]\r\nB=\"x;y\"\r\n",
-                    "[Registry Values]\nMACHINE\\Software\\X=4,1\n[Version]\nRevision=1",
-                ]),
+                base in prop_oneof![
+                    prop::sample::select(vec![
+                        "",
+                        "[Unicode]\r\nUnicode=yes\r\n[Version]\r\nsignature=\"$CHICAGO$\"\r\n",
+                        "[System Access] ; c\r\nA = 1 ; d\r\n[system access]\r\nB=\"x;y\"\r\n",
+                        "[Registry Values]\nMACHINE\\Software\\X=4,1\n[Version]\nRevision=1",
+                    ])
+                    .prop_map(str::to_string),
+                    "[\\[\\]a-cA-C =;\"\\\\\r\n0-9-]{0,120}",
+                ],
                 utf16 in any::<bool>(),
-                section in "[ -~]{0,12}",
-                key in "[ -~]{0,12}",
-                value in "[ -~\t\r\n\u{e9}\u{2028}]{0,16}",
+                section in prop_oneof![3 => "[A-C][a-c]{0,3}( [A-C][a-c]{0,3})?", 1 => "[ -~]{0,12}"],
+                key in prop_oneof![3 => "[A-Ca-c]{1,3}", 1 => "[ -~]{0,12}"],
+                value in prop_oneof![3 => "[A-Ca-c0-9,*-]{0,8}", 1 => "[ -~\t\r\n\u{e9}\u{2028}]{0,16}"],
             ) {
                 let bytes: Vec<u8> = if utf16 {
                     base.encode_utf16().flat_map(u16::to_le_bytes).collect()
