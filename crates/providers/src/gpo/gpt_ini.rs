@@ -2,16 +2,16 @@
 //! with the directory's `versionNumber`.
 //!
 //! Windows writes it with `WritePrivateProfileString` (MS-GPOL 3.3.5.4 "GPO File System
-//! Version Update" reads and writes the `Version` key; the profile API docs say: "If the
-//! file was created using Unicode characters, the function writes Unicode characters to
-//! the file. Otherwise, the function writes ANSI characters"). In practice a file
-//! without a UTF-16LE BOM is written in the ANSI code page of the machine that wrote it
-//! (Windows-1252 on Western European systems, so `displayName=Stratégie` is the byte
-//! 0xE9), and the file does not say which code page that was. So this module edits
-//! bytes, never text: the `Version=` digits are ASCII in every Windows ANSI code page
-//! (DBCS trail bytes are never `\n`, digits or `=` at a line start), and every other
-//! byte, the display name and line ends included, is written back untouched. A file
-//! with a UTF-16 BOM (or UTF-16 NUL pattern) is edited in UTF-16 code units instead.
+//! Version Update" reads and rewrites the `Version` key). That function's documentation
+//! says it writes Unicode only to a file that already is Unicode, and ANSI otherwise; a
+//! file it creates has no BOM. So a GPT.INI without a UTF-16LE BOM is in the ANSI code
+//! page of the machine that wrote it (Windows-1252 on Western European systems, so
+//! `displayName=Stratégie` holds the byte 0xE9), and the file does not say which code
+//! page that was. So this module edits bytes, never text: `Version=` and its digits are
+//! ASCII in every Windows ANSI code page (DBCS trail bytes are never line ends, digits
+//! or `=`, and never start a line), and every other byte, the display name and line
+//! ends included, is written back untouched. A file with a UTF-16 BOM (or UTF-16 NUL
+//! pattern) is edited in UTF-16 code units instead.
 //!
 //! Like the profile API: section and key names are case-insensitive, white space around
 //! them and around the value is ignored, there are no trailing comments, and the first
@@ -197,8 +197,9 @@ fn find(units: &[u16], lines: &[Line], key: &str) -> Place {
 }
 
 /// The GPO's version as Windows reads it from GPT.INI. A file without `[General]` or
-/// without `Version=` is version 0, the default Windows' `GetPrivateProfileInt` gives;
-/// a `Version=` that is not a 32-bit unsigned number is an error rather than a guess.
+/// without `Version=` is version 0, as for a GPO never edited (callers treat a missing
+/// file the same way); a `Version=` that is not a 32-bit unsigned number is an error
+/// rather than a guess.
 pub fn version(bytes: &[u8]) -> Result<u32, GptIniError> {
     let u = Units::read(bytes)?;
     let lines = lines(&u.units);
