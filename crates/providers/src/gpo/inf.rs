@@ -3,8 +3,8 @@
 //! comments, spacing).
 //!
 //! How Windows reads the file, and so how `get` and `set` behave:
-//! - The template is an INF file (`[Version] signature="$CHICAGO$"`), read with the
-//!   Setup API. "General Syntax Rules for INF Files" (learn.microsoft.com,
+//! - The template is an INF file (`[Version] signature="$CHICAGO$"`), so we follow the
+//!   Setup API's rules. "General Syntax Rules for INF Files" (learn.microsoft.com,
 //!   windows-hardware/drivers/install/general-syntax-rules-for-inf-files): section
 //!   names and keys are case-insensitive; sections that share a name are merged into
 //!   one; `;` starts a comment that runs to the end of the line unless it is inside
@@ -12,7 +12,8 @@
 //! - `SetupFindFirstLine` returns the first line of the (merged) section with the key;
 //!   whether the security engine then reads the first or the last of several lines
 //!   with one key is not documented, and Samba reads the file with Python's strict
-//!   `ConfigParser`, which rejects a duplicated key or section outright. So a key found
+//!   `ConfigParser`, which rejects a duplicated key or section outright (and keeps a
+//!   trailing `; comment` as part of the value). So a key found
 //!   on several lines is read and edited only while all of them agree (an edit then
 //!   rewrites every one of them); otherwise `get` and `set` refuse, naming the lines.
 
@@ -464,12 +465,10 @@ impl Inf {
     }
 
     fn write(&mut self, section: &str, key: &str, value: &str) -> Result<()> {
+        // Refuses what `get` refuses: lines that disagree, continued lines.
+        self.get(section, key)?;
         let hits = self.find(section, key)?;
-        if let Some(&first) = hits.first() {
-            if hits.iter().any(|&i| self.value(i) != self.value(first)) {
-                // The same refusal as `get`'s, with its line numbers.
-                self.get(section, key)?;
-            }
+        if !hits.is_empty() {
             for i in hits {
                 let Kind::Entry { at, .. } = parse(&self.lines[i].text) else {
                     unreachable!("find returns entry lines")
