@@ -27,8 +27,9 @@ fn gpc(guid: &str) -> String {
 /// (GPT.INI Version, directory versionNumber), read by smbclient and ldapsearch.
 fn versions(guid: &str) -> (u32, u32) {
     let lab = lab();
-    let gpt =
-        String::from_utf8(lab.smb_get(&format!("{}/GPT.INI", folder(guid))).unwrap()).unwrap();
+    // Lossy: GPT.INI is in the ANSI code page of whoever wrote it last.
+    let gpt = String::from_utf8_lossy(&lab.smb_get(&format!("{}/GPT.INI", folder(guid))).unwrap())
+        .into_owned();
     let gpt = gpt
         .lines()
         .find_map(|l| l.strip_prefix("Version="))
@@ -365,4 +366,76 @@ fn bad_gpo_input_is_refused_and_nothing_is_written() {
         before,
         "a refused run changed the Default Domain Policy"
     );
+}
+
+/// A GPT.INI that Windows wrote in its ANSI code page (an accented display name) is
+/// edited in place: only the digits of `Version=` change, every other byte stays.
+#[test]
+fn an_ansi_gpt_ini_keeps_every_byte_but_its_version() {
+    let lab = lab();
+    let (name, guid) = lab.gpo_create("ansi");
+    let ansi = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/repro/gpt-ini-ansi.ini"),
+    )
+    .unwrap();
+    lab.smb_put(&format!("{}/GPT.INI", folder(&guid)), &ansi);
+    let specs = Specs::new();
+    let spec = specs.write(
+        "a.yaml",
+        &format!(
+            "version: 1\nresources:\n  - kind: gpo.security\n    name: ansi\n    gpo: \"{name}\"\n    password_policy: {{minimum_password_length: 9}}\n"
+        ),
+    );
+    let apply = lab.hybridctl(&["apply", "-f", spec.to_str().unwrap(), "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.all());
+    let after = lab.smb_get(&format!("{}/GPT.INI", folder(&guid))).unwrap();
+    let (gpt, dir) = versions(&guid);
+    assert_eq!(gpt, dir);
+    assert!(gpt > 65537, "{gpt}");
+    let expected =
+        String::from_utf8_lossy(&ansi).replace("Version=65537", &format!("Version={gpt}"));
+    assert_eq!(String::from_utf8_lossy(&after), expected);
+    assert_eq!(
+        after.len(),
+        ansi.len() + gpt.to_string().len() - "65537".len(),
+        "bytes other than the version changed"
+    );
+    assert!(
+        after.windows(3).any(|w| w == b"t\xe9g"),
+        "the ANSI é survives"
+    );
+}
+
+/// A GptTmpl.inf in UTF-16LE without a byte order mark (as some tools write it) is
+/// edited in UTF-16LE without one: iconv reads the whole file, nothing is mixed.
+#[test]
+fn a_utf16_template_without_bom_stays_utf16() {
+    let lab = lab();
+    let (name, guid) = lab.gpo_create("nobom");
+    let original = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/repro/inf-utf16-no-bom.inf"),
+    )
+    .unwrap();
+    let path = format!("{}/{TEMPLATE}", folder(&guid));
+    lab.smb_mkdirs(path.rsplit_once('/').unwrap().0);
+    lab.smb_put(&path, &original);
+    let specs = Specs::new();
+    let spec = specs.write(
+        "n.yaml",
+        &format!(
+            "version: 1\nresources:\n  - kind: gpo.security\n    name: nobom\n    gpo: \"{name}\"\n    password_policy: {{minimum_password_length: 11}}\n"
+        ),
+    );
+    let apply = lab.hybridctl(&["apply", "-f", spec.to_str().unwrap(), "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.all());
+    let after = lab.smb_get(&path).unwrap();
+    assert_ne!(&after[..2], &[0xFF, 0xFE], "a BOM was added");
+    // Every other byte pair is NUL: ASCII text in UTF-16LE throughout.
+    assert!(after.len() % 2 == 0 && after.iter().skip(1).step_by(2).all(|b| *b == 0));
+    let mut with_bom = vec![0xFF, 0xFE];
+    with_bom.extend_from_slice(&after);
+    let text = lab.iconv_utf16(&with_bom);
+    assert!(text.contains("MinimumPasswordLength = 11\r\n"), "{text}");
+    let again = lab.hybridctl(&["plan", "-f", spec.to_str().unwrap(), "--detailed-exitcode"]);
+    assert_eq!(again.code, 0, "{}", again.all());
 }

@@ -255,6 +255,20 @@ impl Lab {
     }
 
     /// Uploads bytes to the sysvol share with smbclient.
+    /// Creates a folder and its parents in SYSVOL with smbclient (existing ones are kept).
+    pub fn smb_mkdirs(&self, path: &str) {
+        let mut at = String::new();
+        for part in path.split('/') {
+            at = if at.is_empty() {
+                part.to_string()
+            } else {
+                format!("{at}\\{part}")
+            };
+            // `mkdir` of an existing folder fails harmlessly; the `put` after it tells.
+            let _ = self.smbclient(&format!("mkdir \"{at}\""));
+        }
+    }
+
     pub fn smb_put(&self, path: &str, bytes: &[u8]) {
         let local = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(local.path(), bytes).unwrap();

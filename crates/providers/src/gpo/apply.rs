@@ -8,7 +8,7 @@ use std::sync::Arc;
 use hybridctl_core::{Diagnostic, ResourcePlan};
 
 use super::container::Gpo;
-use super::inf::Inf;
+use super::gpt_ini;
 use super::observed::{blocking, Observed, GPT_INI, TEMPLATE};
 use super::plan::Payload;
 use super::sysvol::Sysvol;
@@ -39,7 +39,12 @@ pub async fn apply(
             value,
         } = payload
         {
-            inf.set(&section, &key, &value);
+            inf.set(&section, &key, &value).map_err(|e| {
+                Diagnostic::new(format!(
+                    "cannot set [{section}] {key} in GPO `{}`: {e}; nothing was written to the GPO",
+                    gpo.display_name
+                ))
+            })?;
             template_changed = true;
         }
     }
@@ -47,15 +52,10 @@ pub async fn apply(
     let write_err =
         |e: String| Diagnostic::new(e).hint("re-run apply: it repairs a GPO left half written");
 
-    // 1. GPT.INI's version: from here on the two versions differ until step 3.
-    let mut gpt = seen
-        .gpt_ini
-        .as_deref()
-        .and_then(|b| Inf::decode(b).ok())
-        .unwrap_or_else(gpt_ini_new);
-    gpt.set("General", "Version", &new_version.to_string());
+    // 1. GPT.INI's version, changing only its digits (the file is in whatever code page
+    // the last Windows that wrote it used): from here on the two versions differ until step 3.
     let folder = gpo.folder.clone();
-    let gpt_bytes = gpt.encode();
+    let gpt_bytes = gpt_ini::with_version(seen.gpt_ini.as_deref(), new_version);
     blocking(sysvol, move |s| {
         s.write(&format!("{folder}/{GPT_INI}"), &gpt_bytes)
     })
@@ -90,8 +90,4 @@ pub async fn apply(
     .map_err(|e| write_err(e.to_string()))?;
     tracing::info!(gpo = %gpo.display_name, version = new_version, "GPO written");
     Ok(())
-}
-
-fn gpt_ini_new() -> Inf {
-    Inf::decode(b"[General]\r\nVersion=0\r\n").expect("valid")
 }

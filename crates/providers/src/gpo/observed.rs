@@ -7,6 +7,7 @@ use hybridctl_core::{digest, Diagnostic};
 use serde::{Deserialize, Serialize};
 
 use super::container::Gpo;
+use super::gpt_ini;
 use super::inf::Inf;
 use super::sysvol::{Sysvol, SysvolError};
 
@@ -58,11 +59,13 @@ impl Observed {
         })
         .await
         .map_err(fail)?;
-        let gpt_version = gpt_ini
-            .as_deref()
-            .and_then(|b| Inf::decode(b).ok())
-            .and_then(|i| i.get("General", "Version").and_then(|v| v.parse().ok()))
-            .unwrap_or(0);
+        // A GPT.INI whose version cannot be read is an error, never version 0.
+        let gpt_version = match gpt_ini.as_deref() {
+            Some(bytes) => gpt_ini::version(bytes).map_err(|e| {
+                Diagnostic::new(format!("{GPT_INI} of GPO `{}`: {e}", gpo.display_name))
+            })?,
+            None => 0,
+        };
         Ok(Observed {
             template,
             gpt_ini,

@@ -8,7 +8,7 @@ use hybridctl_core::{Address, ApplyData, Change, ChangeOp, Diagnostic, Entry, Re
 use serde::{Deserialize, Serialize};
 
 use super::container::{self, Gpo};
-use super::observed::{GpoTarget, Observed};
+use super::observed::{GpoTarget, Observed, TEMPLATE};
 use super::sysvol::Sysvol;
 use super::version;
 use crate::ldap::DomainHead;
@@ -81,7 +81,16 @@ pub async fn plan(
     let mut before = Vec::new();
     let mut after = Vec::new();
     for w in wanted(spec) {
-        let current = inf.get(&w.section, &w.key).map(str::to_string);
+        let current = inf
+            .get(&w.section, &w.key)
+            .map_err(|e| {
+                Diagnostic::new(format!(
+                    "{TEMPLATE} of GPO `{}`: {e}",
+                    gpo.display_name
+                ))
+                .hint("fix the file with GPMC or a text editor; hybridctl edits only what it can read unambiguously")
+            })?
+            .map(str::to_string);
         // Next to each password setting, what the domain head (in effect on Samba) says now.
         let in_effect = w
             .setting
