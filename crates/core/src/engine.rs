@@ -16,7 +16,11 @@ pub async fn plan(
 ) -> Result<Plan, Diagnostics> {
     let selected = select(spec, targets)?;
     let resources = plan_resources(&selected, providers).await?;
-    let files = spec.files.iter().map(|f| f.display().to_string()).collect();
+    let files = spec
+        .files()
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect();
     Ok(Plan::new(files, resources))
 }
 
@@ -25,8 +29,7 @@ fn select<'a>(spec: &'a LoadedSpec, targets: &[Address]) -> Result<Vec<&'a Resou
     for t in targets {
         if spec.resource(t).is_none() {
             let names: Vec<String> = spec
-                .spec
-                .resources
+                .resources()
                 .iter()
                 .map(|r| r.address().to_string())
                 .collect();
@@ -40,8 +43,7 @@ fn select<'a>(spec: &'a LoadedSpec, targets: &[Address]) -> Result<Vec<&'a Resou
         }
     }
     let selected = spec
-        .spec
-        .resources
+        .resources()
         .iter()
         .filter(|r| targets.is_empty() || targets.contains(&r.address()))
         .collect();

@@ -47,7 +47,7 @@ fn providers(spec: &LoadedSpec, ctx: &mut Context) -> Result<Vec<Box<dyn Provide
         .iter()
         .any(|r| r.kind().starts_with("ad.") || r.kind().starts_with("gpo."))
     {
-        let settings = AdSettings::resolve(spec.spec.connections.ad.as_ref(), &ctx.env)?;
+        let settings = AdSettings::resolve(spec.connections().ad.as_ref(), &ctx.env)?;
         if settings.insecure_skip_verify {
             ctx.err("warning: TLS certificate verification is OFF for Active Directory (insecure_skip_verify); use this only against a lab\n");
         }
@@ -59,10 +59,10 @@ fn providers(spec: &LoadedSpec, ctx: &mut Context) -> Result<Vec<Box<dyn Provide
         .iter()
         .any(|r| r.kind().starts_with("graph."))
     {
-        let settings = GraphSettings::resolve(spec.spec.connections.graph.as_ref(), &ctx.env)?;
+        let settings = GraphSettings::resolve(spec.connections().graph.as_ref(), &ctx.env)?;
         out.push(Box::new(GraphProvider::new(settings)));
     }
-    if spec.spec.resources.iter().any(|r| r.kind() == "manual") {
+    if spec.resources().iter().any(|r| r.kind() == "manual") {
         out.push(Box::new(ManualProvider));
     }
     Ok(out)
