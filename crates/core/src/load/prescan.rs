@@ -68,12 +68,22 @@ struct Scanner<'a> {
     /// Column of the key or `-` that owns the next value: block scalars and multi-line
     /// plain scalars continue on lines indented further than this.
     owner_col: isize,
-    /// A block scalar is open; its lines are those indented further than this.
-    block_scalar: Option<isize>,
+    /// A block scalar is open.
+    block_scalar: Option<BlockScalar>,
     /// The last line ended inside a plain scalar owned by this column.
     plain_owner: Option<isize>,
     /// The cursor is inside a plain scalar.
     in_plain: bool,
+    /// A quoted scalar stopped at a document marker, which starts the next line.
+    at_line_start: bool,
+}
+
+/// A `|` or `>` scalar: its first non-empty line, indented further than the owner's
+/// column, sets the indentation that its other lines keep.
+#[derive(Clone, Copy)]
+struct BlockScalar {
+    owner: isize,
+    content: Option<usize>,
 }
 
 fn is_space(c: u8) -> bool {
@@ -100,6 +110,7 @@ impl<'a> Scanner<'a> {
             block_scalar: None,
             plain_owner: None,
             in_plain: false,
+            at_line_start: false,
         }
     }
 
@@ -169,6 +180,9 @@ impl<'a> Scanner<'a> {
 
     /// Handles indentation and whole-line constructs; leaves the cursor on the line's content.
     fn line_start(&mut self) -> Result<(), Refused> {
+        if self.document_marker() {
+            return Ok(());
+        }
         let start = self.i;
         while self.peek() == Some(b' ') {
             self.bump();
@@ -180,8 +194,19 @@ impl<'a> Scanner<'a> {
             .count();
         self.steps += content;
         let blank = self.b.get(self.i + content).is_none_or(|&c| c == b'\n');
-        if let Some(owner) = self.block_scalar {
-            if blank || indent as isize > owner {
+        if let Some(scalar) = self.block_scalar {
+            let inside = match scalar.content {
+                _ if blank => true,
+                None => indent as isize > scalar.owner,
+                Some(m) => indent >= m,
+            };
+            if inside {
+                if !blank && scalar.content.is_none() {
+                    self.block_scalar = Some(BlockScalar {
+                        content: Some(indent),
+                        ..scalar
+                    });
+                }
                 return self.skip_line();
             }
             self.block_scalar = None;
@@ -204,32 +229,45 @@ impl<'a> Scanner<'a> {
                 return self.skip_line();
             }
         }
-        if indent == 0 {
-            if self.peek() == Some(b'%') {
-                return self.skip_line();
-            }
-            let marker = self.b.get(self.i..self.i + 3);
-            let ends = self.peek_at(3).is_none_or(|c| is_space(c) || c == b'\n');
-            if ends && marker == Some(b"...") {
-                self.indents.clear();
-                return self.skip_line();
-            }
-            if ends && marker == Some(b"---") {
-                self.indents.clear();
-                for _ in 0..3 {
-                    self.bump();
-                }
-                self.at_node = true;
-                self.owner_col = -1;
-                self.node_col = -1;
-                return Ok(());
-            }
+        if indent == 0 && self.peek() == Some(b'%') {
+            return self.skip_line();
         }
         self.block_level(indent)?;
         self.at_node = true;
         self.node_col = indent as isize;
         self.owner_col = indent as isize - 1;
         Ok(())
+    }
+
+    /// The cursor, at the start of a line, is on `---` or `...` followed by a blank.
+    fn at_marker(&self) -> bool {
+        let marker = self.b.get(self.i..self.i + 3);
+        let ends = self.peek_at(3).is_none_or(|c| is_space(c) || c == b'\n');
+        ends && (marker == Some(b"---") || marker == Some(b"..."))
+    }
+
+    /// `---` or `...` at the start of a line ends whatever is open, as it does for libyaml
+    /// (which refuses one inside a quoted scalar or a flow collection).
+    fn document_marker(&mut self) -> bool {
+        if !self.at_marker() {
+            return false;
+        }
+        let start = self.b[self.i] == b'-';
+        self.indents.clear();
+        self.flow = 0;
+        self.block_scalar = None;
+        self.plain_owner = None;
+        self.in_plain = false;
+        for _ in 0..3 {
+            self.bump();
+        }
+        self.at_node = start;
+        self.owner_col = -1;
+        self.node_col = -1;
+        if !start {
+            self.skip_to_eol();
+        }
+        true
     }
 
     fn skip_line(&mut self) -> Result<(), Refused> {
@@ -256,6 +294,9 @@ impl<'a> Scanner<'a> {
             after_space = false;
             if self.at_node {
                 self.node_start(c)?;
+                if std::mem::take(&mut self.at_line_start) {
+                    return Ok(());
+                }
             } else {
                 self.inside(c);
             }
@@ -325,7 +366,10 @@ impl<'a> Scanner<'a> {
                 }
             }
             b'|' | b'>' if self.flow == 0 => {
-                self.block_scalar = Some(self.owner_col);
+                self.block_scalar = Some(BlockScalar {
+                    owner: self.owner_col,
+                    content: None,
+                });
                 self.skip_to_eol();
                 self.at_node = false;
             }
@@ -384,6 +428,10 @@ impl<'a> Scanner<'a> {
                 } else {
                     return;
                 }
+            } else if c == b'\n' && self.at_marker() {
+                // libyaml refuses a document marker inside a quoted scalar; scan on from it.
+                self.at_line_start = true;
+                return;
             }
         }
     }
@@ -438,6 +486,36 @@ mod tests {
             Refused::Anchor { line: 1, .. }
         ));
         assert!(matches!(refused("\"a\": *x\n"), Refused::Alias { .. }));
+    }
+
+    #[test]
+    fn scalars_and_document_markers_do_not_hide_anchors() {
+        // A less-indented line ends a block scalar.
+        assert!(matches!(
+            refused("a: |\n    text\n  &x b\n"),
+            Refused::Anchor { line: 3, .. }
+        ));
+        // A second document is scanned from its marker on, whatever the first left open.
+        assert!(matches!(
+            refused("plain\n---\n&x [1]\n"),
+            Refused::Anchor { line: 3, .. }
+        ));
+        assert!(matches!(
+            refused("--- |\ntext\n---\n*x\n"),
+            Refused::Alias { line: 4, .. }
+        ));
+        assert!(matches!(
+            refused("a: [b,\n---\n*x]\n"),
+            Refused::Alias { line: 3, .. }
+        ));
+        assert!(matches!(
+            refused("a: 'open\n... &x\n&y b\n"),
+            Refused::Anchor { line: 3, .. }
+        ));
+        assert!(matches!(
+            refused("a: \"open\n--- &x\n"),
+            Refused::Anchor { line: 2, .. }
+        ));
     }
 
     #[test]
