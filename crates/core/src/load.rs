@@ -153,9 +153,10 @@ fn yaml_error(e: &serde_yaml::Error, text: &str, origin: &Path) -> Diagnostic {
         Some(i) => full[..i].to_string(),
         None => full.clone(),
     };
-    let Some((mut line, mut column)) = e.location().map(|l| (l.line(), l.column())) else {
+    let Some(reported) = e.location().map(|l| (l.line(), l.column())) else {
         return Diagnostic::new(format!("{}: {message} (no position)", origin.display()));
     };
+    let (mut line, mut column) = reported;
     let mut hint = None;
     // Inside a resource serde reports problems at the resource's start; point at the key.
     if let Some(key) = unknown_field(&message) {
@@ -172,6 +173,10 @@ fn yaml_error(e: &serde_yaml::Error, text: &str, origin: &Path) -> Diagnostic {
             (line, column) = (l, c);
         }
         hint = Some("give each key once".to_string());
+    } else if let Some(key) = bad_value_key(&message) {
+        if let Some((l, c)) = find_key(text, key, line) {
+            (line, column) = (l, c);
+        }
     } else if message.contains("untagged enum Interval") {
         if let Some((key, unit, l, c)) = bad_interval(text, line) {
             (line, column) = (l, c);
@@ -180,17 +185,32 @@ fn yaml_error(e: &serde_yaml::Error, text: &str, origin: &Path) -> Diagnostic {
             message = "an interval must be a number of days or minutes, or `never`".to_string();
         }
         hint = Some("write e.g. `42` or `never` (lowercase)".to_string());
-    } else if let Some(value) = unexpected_value(&message) {
+    } else if let Some(value) = message.strip_prefix(RESOURCES).and_then(unexpected_value) {
         if let Some((key, l, c)) = find_value(text, &value, line, column) {
             (line, column) = (l, c);
-            message = format!("`{key}`: {}", message.trim_start_matches("resources: "));
+            message = format!("`{key}`: {}", message.trim_start_matches(RESOURCES));
         }
+    }
+    if (line, column) != reported {
+        // The position now names the key; the path serde_yaml gave says less.
+        message = message.trim_start_matches(RESOURCES).to_string();
     }
     let mut d = Diagnostic::new(format!("{}:{line}:{column}: {message}", origin.display()));
     if let Some(h) = hint {
         d = d.hint(h);
     }
     d
+}
+
+/// serde_yaml's path for any problem inside a resource: it reads resources through a
+/// buffer (`kind` picks the type), which also loses the position inside the resource.
+const RESOURCES: &str = "resources: ";
+
+/// The key named in a bad-value message of `unique`.
+fn bad_value_key(message: &str) -> Option<&str> {
+    let rest = &message[message.find(unique::BAD_VALUE)? + unique::BAD_VALUE.len()..];
+    let rest = rest.strip_prefix(" `")?;
+    Some(&rest[..rest.find('`')?])
 }
 
 /// The names serde lists after "expected one of".
@@ -228,12 +248,17 @@ const INTERVALS: [(&str, &str); 2] = [
 
 /// The first interval key at or after line `from` whose value is neither a number nor `never`.
 fn bad_interval(text: &str, from: usize) -> Option<(&'static str, &'static str, usize, usize)> {
-    INTERVALS.iter().find_map(|&(key, unit)| {
-        let (l, c) = find_key(text, key, from)?;
-        let value = key_value(text.lines().nth(l - 1)?, key)?;
-        let ok = value == "never" || value.parse::<u64>().is_ok();
-        (!ok).then_some((key, unit, l, c))
-    })
+    text.lines()
+        .enumerate()
+        .skip(from.saturating_sub(1))
+        .find_map(|(i, l)| {
+            INTERVALS.iter().find_map(|&(key, unit)| {
+                let at = l.find(&format!("{key}:"))?;
+                let value = key_value(&l[at..], key)?;
+                let ok = value == "never" || value.parse::<u64>().is_ok();
+                (!ok).then(|| (key, unit, i + 1, l[..at].chars().count() + 1))
+            })
+        })
 }
 
 /// The value serde names in "invalid type: string \"x\"" or "invalid value: integer `5`".
@@ -282,7 +307,7 @@ fn find_value(
 /// The value written after `key:` on `line`, unquoted, without a trailing comment.
 fn key_value<'a>(line: &'a str, key: &str) -> Option<&'a str> {
     let rest = line.split_once(&format!("{key}:"))?.1;
-    let v = rest.split(" #").next()?.trim();
+    let v = rest.split([',', '}', '#']).next()?.trim();
     Some(v.trim_matches(|c| c == '"' || c == '\''))
 }
 

@@ -76,14 +76,19 @@ struct Scanner<'a> {
     in_plain: bool,
     /// A quoted scalar stopped at a document marker, which starts the next line.
     at_line_start: bool,
+    /// Column of a tag given before the node on this line: a key starts there.
+    props: Option<isize>,
 }
 
-/// A `|` or `>` scalar: its first non-empty line, indented further than the owner's
-/// column, sets the indentation that its other lines keep.
+/// A `|` or `>` scalar. As in libyaml, its indentation is the header's digit past the
+/// owner's column, or else the deepest of its leading blank lines and first text line
+/// (at least one past the owner's column, and at least 1); lines indented less end it.
 #[derive(Clone, Copy)]
 struct BlockScalar {
     owner: isize,
     content: Option<usize>,
+    /// The most spaces on a blank line before the first text line.
+    blank_max: usize,
 }
 
 fn is_space(c: u8) -> bool {
@@ -111,6 +116,7 @@ impl<'a> Scanner<'a> {
             plain_owner: None,
             in_plain: false,
             at_line_start: false,
+            props: None,
         }
     }
 
@@ -194,19 +200,22 @@ impl<'a> Scanner<'a> {
             .count();
         self.steps += content;
         let blank = self.b.get(self.i + content).is_none_or(|&c| c == b'\n');
-        if let Some(scalar) = self.block_scalar {
+        if let Some(scalar) = &mut self.block_scalar {
+            let spaces = indent + content;
             let inside = match scalar.content {
-                _ if blank => true,
-                None => indent as isize > scalar.owner,
+                _ if blank => {
+                    scalar.blank_max = scalar.blank_max.max(spaces);
+                    true
+                }
                 Some(m) => indent >= m,
+                None => {
+                    let least = (scalar.owner + 1).max(1) as usize;
+                    let m = indent.max(scalar.blank_max).max(least);
+                    scalar.content = Some(m);
+                    indent >= m
+                }
             };
             if inside {
-                if !blank && scalar.content.is_none() {
-                    self.block_scalar = Some(BlockScalar {
-                        content: Some(indent),
-                        ..scalar
-                    });
-                }
                 return self.skip_line();
             }
             self.block_scalar = None;
@@ -233,9 +242,17 @@ impl<'a> Scanner<'a> {
             return self.skip_line();
         }
         self.block_level(indent)?;
-        self.at_node = true;
         self.node_col = indent as isize;
-        self.owner_col = indent as isize - 1;
+        self.props = None;
+        // A value the last line left pending (after `key:`, `-` or a tag) keeps its owner;
+        // any other node belongs to the enclosing block collection, one level up.
+        if !self.at_node {
+            let levels = self.indents.len();
+            self.owner_col = levels
+                .checked_sub(2)
+                .map_or(-1, |i| self.indents[i] as isize);
+        }
+        self.at_node = true;
         Ok(())
     }
 
@@ -286,7 +303,9 @@ impl<'a> Scanner<'a> {
                 after_space = true;
                 continue;
             }
-            if c == b'#' && after_space {
+            // libyaml starts a comment at `#` wherever a token may start; only a plain
+            // scalar needs a space before it.
+            if c == b'#' && (after_space || !self.in_plain) {
                 self.in_plain = false;
                 self.skip_to_eol();
                 return Ok(());
@@ -329,6 +348,7 @@ impl<'a> Scanner<'a> {
             }
             b'!' => {
                 // A tag: the node itself follows.
+                self.props.get_or_insert(self.col as isize);
                 while self.peek().is_some_and(|c| {
                     !is_space(c) && c != b'\n' && !(self.flow > 0 && is_flow_indicator(c))
                 }) {
@@ -336,12 +356,12 @@ impl<'a> Scanner<'a> {
                 }
             }
             b'\'' | b'"' => {
-                self.node_col = self.col as isize;
+                self.node_col = self.props.take().unwrap_or(self.col as isize);
                 self.quoted(c);
                 self.at_node = false;
             }
             b'[' | b'{' => {
-                self.node_col = self.col as isize;
+                self.node_col = self.props.take().unwrap_or(self.col as isize);
                 self.bump();
                 self.flow += 1;
                 self.deeper()
@@ -365,16 +385,32 @@ impl<'a> Scanner<'a> {
                     self.node_col = self.col as isize;
                 }
             }
+            // An explicit key in a flow collection: the key follows.
+            b'?' if self.flow > 0 && self.blank_follows() => self.bump(),
             b'|' | b'>' if self.flow == 0 => {
+                self.bump();
+                // The header: chomping (`+`/`-`) and an indentation digit, in either order.
+                let mut digit = None;
+                while let Some(c) = self
+                    .peek()
+                    .filter(|c| matches!(c, b'+' | b'-' | b'1'..=b'9'))
+                {
+                    if c.is_ascii_digit() {
+                        digit = Some(usize::from(c - b'0'));
+                    }
+                    self.bump();
+                }
+                let owner = self.owner_col;
                 self.block_scalar = Some(BlockScalar {
-                    owner: self.owner_col,
-                    content: None,
+                    owner,
+                    content: digit.map(|d| if owner >= 0 { owner as usize + d } else { d }),
+                    blank_max: 0,
                 });
                 self.skip_to_eol();
                 self.at_node = false;
             }
             _ => {
-                self.node_col = self.col as isize;
+                self.node_col = self.props.take().unwrap_or(self.col as isize);
                 self.at_node = false;
                 self.in_plain = true;
                 self.bump();
@@ -386,7 +422,11 @@ impl<'a> Scanner<'a> {
     /// Inside a plain scalar or after a quoted one: only indicators that end it matter.
     fn inside(&mut self, c: u8) {
         match c {
-            b':' if self.flow > 0 || self.blank_follows() => self.value_indicator(),
+            // Within a plain scalar `:` needs a blank after it (`a:b` is one scalar); after
+            // a quoted scalar or a flow collection it is a value indicator in flow context.
+            b':' if self.blank_follows() || (self.flow > 0 && !self.in_plain) => {
+                self.value_indicator()
+            }
             b',' if self.flow > 0 => {
                 self.bump();
                 self.in_plain = false;
@@ -399,6 +439,7 @@ impl<'a> Scanner<'a> {
 
     fn value_indicator(&mut self) {
         self.bump();
+        self.props = None;
         self.in_plain = false;
         self.at_node = true;
         self.owner_col = self.node_col;
@@ -436,6 +477,9 @@ impl<'a> Scanner<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod differential;
 
 #[cfg(test)]
 mod tests {
@@ -486,6 +530,7 @@ mod tests {
             Refused::Anchor { line: 1, .. }
         ));
         assert!(matches!(refused("\"a\": *x\n"), Refused::Alias { .. }));
+        assert!(matches!(refused("[? &x a]\n"), Refused::Anchor { .. }));
     }
 
     #[test]

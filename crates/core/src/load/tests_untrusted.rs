@@ -405,3 +405,39 @@ fn the_prescan_accepts_every_yaml_file_in_examples() {
     }
     assert!(scanned >= 5, "{scanned} files");
 }
+
+#[test]
+fn messages_inside_resources_name_the_key_where_they_can() {
+    let cases = [
+        // Outside resources serde_yaml's own position and path stand.
+        ("version: x\n", "spec.yaml:1:10: version: invalid type: string \"x\", expected u32"),
+        (
+            "version: 1\nresources:\n  - kind: manual\n    name: a\n    name: b\n    steps: [a]\n",
+            "spec.yaml:5:5: duplicate field `name`",
+        ),
+        (
+            "version: 1\nresources:\n  - kind: ad.password_policy\n    name: g\n    password_policy: {maximum_password_age: -3}\n",
+            "spec.yaml:5:23: `maximum_password_age` must be a number of days or `never`",
+        ),
+        (
+            "version: 1\nresources:\n  - kind: ad.password_policy\n    name: g\n    password_policy:\n      minimum_password_length: -1\n",
+            "spec.yaml:6:7: `minimum_password_length`: invalid value: integer `-1`, expected u32",
+        ),
+        (
+            "version: 1\nresources:\n  - kind: gpo.security\n    name: g\n    gpo: X\n    template:\n      S:\n        A: 1.5\n",
+            "spec.yaml:8:9: the value of `A` in template section must be a number, `true`/`false` or text",
+        ),
+        (
+            "version: 1\nresources:\n  - kind: graph.directory_sync\n    name: g\n    features:\n      a: yes\n",
+            "spec.yaml:6:7: the value of `a` in features must be `true` or `false`",
+        ),
+        // No key to find: the resource's start, with serde_yaml's path.
+        (
+            "version: 1\nresources:\n  - kind: manual\n    name: [a]\n    steps: [a]\n",
+            "spec.yaml:3:3: resources: invalid type: sequence, expected a string",
+        ),
+    ];
+    for (text, want) in cases {
+        assert_eq!(err(text).message, want);
+    }
+}

@@ -14,6 +14,8 @@ use crate::spec::{TemplateSection, TemplateValue};
 
 /// The start of every duplicate-key message; the loader looks for it to find the key.
 pub(crate) const DUPLICATE: &str = "duplicate key";
+/// The start of every bad-value message, followed by the key in backquotes.
+pub(crate) const BAD_VALUE: &str = "the value of";
 
 /// `template`: section names and the keys in each section are unique ignoring case, as
 /// GptTmpl.inf reads them.
@@ -22,7 +24,7 @@ where
     D: Deserializer<'de>,
 {
     let sections: BTreeMap<String, SectionKeys> =
-        d.deserialize_map(UniqueMap::new("template", true))?;
+        d.deserialize_map(UniqueMap::new("template", true, None))?;
     sections
         .into_iter()
         .map(|(name, s)| {
@@ -40,7 +42,7 @@ pub(crate) fn features<'de, D>(d: D) -> Result<BTreeMap<String, bool>, D::Error>
 where
     D: Deserializer<'de>,
 {
-    d.deserialize_map(UniqueMap::new("features", false))
+    d.deserialize_map(UniqueMap::new("features", false, Some("`true` or `false`")))
 }
 
 /// A section's keys, checked for duplicates, or a bare value that validation explains.
@@ -63,9 +65,13 @@ impl<'de> serde::Deserialize<'de> for SectionKeys {
                 f.write_str("a map of GptTmpl.inf keys to values")
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<SectionKeys, A::Error> {
-                UniqueMap::new("template section", true)
-                    .visit_map(map)
-                    .map(SectionKeys::Keys)
+                UniqueMap::new(
+                    "template section",
+                    true,
+                    Some("a number, `true`/`false` or text"),
+                )
+                .visit_map(map)
+                .map(SectionKeys::Keys)
             }
             fn visit_bool<E: de::Error>(self, v: bool) -> Result<SectionKeys, E> {
                 Ok(SectionKeys::Misplaced(v.into()))
@@ -93,14 +99,18 @@ impl<'de> serde::Deserialize<'de> for SectionKeys {
 struct UniqueMap<V> {
     what: &'static str,
     ignore_case: bool,
+    /// What a value must be, said when one is not: serde's own words for an untagged
+    /// enum name no key and no accepted form.
+    values: Option<&'static str>,
     value: PhantomData<V>,
 }
 
 impl<V> UniqueMap<V> {
-    fn new(what: &'static str, ignore_case: bool) -> Self {
+    fn new(what: &'static str, ignore_case: bool, values: Option<&'static str>) -> Self {
         UniqueMap {
             what,
             ignore_case,
+            values,
             value: PhantomData,
         }
     }
@@ -134,7 +144,13 @@ impl<'de, V: DeserializeOwned> Visitor<'de> for UniqueMap<V> {
                     self.what
                 )));
             }
-            let value = map.next_value::<V>()?;
+            let value = map.next_value::<V>().map_err(|e| match self.values {
+                Some(form) => de::Error::custom(format!(
+                    "{BAD_VALUE} `{key}` in {} must be {form}",
+                    self.what
+                )),
+                None => e,
+            })?;
             seen.insert(norm, key.clone());
             out.insert(key, value);
         }
