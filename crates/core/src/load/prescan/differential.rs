@@ -119,6 +119,8 @@ fn agrees_with_libyaml_on_known_cases() {
         " !t \n  ---\n&x ",
         "!x é: ---\n &x ",
         "{\\:&x }",
+        "|2\n\n    |\n  &x ",
+        "a: |\n      \n    &x b\n",
     ] {
         check(text);
     }
