@@ -42,8 +42,7 @@ fn load_spec(path: &Path) -> Result<LoadedSpec, Diagnostics> {
 fn providers(spec: &LoadedSpec, ctx: &mut Context) -> Result<Vec<Box<dyn Provider>>, Diagnostics> {
     let mut out: Vec<Box<dyn Provider>> = Vec::new();
     if spec
-        .spec
-        .resources
+        .resources()
         .iter()
         .any(|r| r.kind().starts_with("ad.") || r.kind().starts_with("gpo."))
     {
@@ -54,8 +53,7 @@ fn providers(spec: &LoadedSpec, ctx: &mut Context) -> Result<Vec<Box<dyn Provide
         out.push(Box::new(AdProvider::new(settings)));
     }
     if spec
-        .spec
-        .resources
+        .resources()
         .iter()
         .any(|r| r.kind().starts_with("graph."))
     {
