@@ -18,7 +18,11 @@ pub async fn plan(
 ) -> Result<Plan, Diagnostics> {
     let selected = select(spec, targets)?;
     let resources = plan_resources(&selected, providers).await?;
-    let files = spec.files.iter().map(|f| f.display().to_string()).collect();
+    let files = spec
+        .files()
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect();
     Ok(Plan::new(files, resources))
 }
 
@@ -27,8 +31,7 @@ fn select<'a>(spec: &'a LoadedSpec, targets: &[Address]) -> Result<Vec<&'a Resou
     for t in targets {
         if spec.resource(t).is_none() {
             let names: Vec<String> = spec
-                .spec
-                .resources
+                .resources()
                 .iter()
                 .map(|r| r.address().to_string())
                 .collect();
@@ -43,8 +46,7 @@ fn select<'a>(spec: &'a LoadedSpec, targets: &[Address]) -> Result<Vec<&'a Resou
     }
     let wanted: std::collections::HashSet<&Address> = targets.iter().collect();
     let selected = spec
-        .spec
-        .resources
+        .resources()
         .iter()
         .filter(|r| wanted.is_empty() || wanted.contains(&r.address()))
         .collect();
@@ -336,10 +338,7 @@ mod tests {
             "version: 1\nresources:\n- {kind: manual, name: a, steps: [x]}\n- {kind: manual, name: b, steps: [y]}\n- {kind: graph.authorization_policy, name: c, allowed_to_use_sspr: true}\n",
         )
         .unwrap();
-        LoadedSpec {
-            spec,
-            files: vec![PathBuf::from("spec.yaml")],
-        }
+        LoadedSpec::new(spec, vec![PathBuf::from("spec.yaml")])
     }
 
     type World = Arc<Mutex<HashMap<Address, String>>>;

@@ -1,22 +1,67 @@
 //! Reading specs from disk: one file, or a folder of YAML files merged into one spec.
 //! Every problem found is reported, each with `file:line:column` where YAML has one.
+//!
+//! Specs arrive in pull requests and run in CI, so a spec is untrusted input: its size,
+//! encoding, nesting and anchors are checked before serde_yaml builds anything.
 
-use std::collections::BTreeMap;
+mod decode;
+mod prescan;
+#[cfg(test)]
+mod tests_untrusted;
+pub(crate) mod unique;
+
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use crate::spec::{Resource, Spec, SPEC_VERSION};
+pub use decode::{DecodeError, MAX_SPEC_BYTES};
+pub use prescan::{Refused, MAX_DEPTH};
+
+use crate::spec::{Connections, Resource, Spec, SPEC_VERSION};
 use crate::{Address, Diagnostic, Diagnostics};
 
-/// A spec as loaded, with the files it came from (recorded in saved plans).
+/// A spec as loaded, with the files it came from (recorded in saved plans) and an index
+/// of its resources by address. The fields are private so the index cannot go stale.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LoadedSpec {
-    pub spec: Spec,
-    pub files: Vec<PathBuf>,
+    spec: Spec,
+    files: Vec<PathBuf>,
+    by_address: HashMap<Address, usize>,
 }
 
 impl LoadedSpec {
+    /// Indexes `spec`. Where two resources share an address the first one is found.
+    pub fn new(spec: Spec, files: Vec<PathBuf>) -> LoadedSpec {
+        let mut by_address = HashMap::with_capacity(spec.resources.len());
+        for (i, r) in spec.resources.iter().enumerate() {
+            by_address.entry(r.address()).or_insert(i);
+        }
+        LoadedSpec {
+            spec,
+            files,
+            by_address,
+        }
+    }
+
+    pub fn spec(&self) -> &Spec {
+        &self.spec
+    }
+
+    pub fn resources(&self) -> &[Resource] {
+        &self.spec.resources
+    }
+
+    pub fn connections(&self) -> &Connections {
+        &self.spec.connections
+    }
+
+    pub fn files(&self) -> &[PathBuf] {
+        &self.files
+    }
+
     pub fn resource(&self, address: &Address) -> Option<&Resource> {
-        self.spec.resources.iter().find(|r| &r.address() == address)
+        self.by_address
+            .get(address)
+            .map(|&i| &self.spec.resources[i])
     }
 }
 
@@ -27,20 +72,39 @@ pub fn load(path: &Path) -> Result<LoadedSpec, Diagnostics> {
     let mut diags = Diagnostics::default();
     let mut parsed = Vec::new();
     for file in &files {
-        match std::fs::read_to_string(file) {
-            Ok(text) => match parse(&text, file) {
-                Ok(spec) => parsed.push((file.clone(), spec)),
-                Err(d) => diags.push(d),
-            },
-            Err(e) => diags.push(Diagnostic::new(format!(
-                "cannot read {}: {e}",
-                file.display()
-            ))),
+        match read(file) {
+            Ok(spec) => parsed.push((file.clone(), spec)),
+            Err(d) => diags.push(d),
         }
     }
     let spec = merge(parsed, &mut diags);
     diags.extend(validate(&spec));
-    diags.into_result(LoadedSpec { spec, files })
+    diags.into_result(LoadedSpec::new(spec, files))
+}
+
+/// Reads and parses one spec file, refusing one over [`MAX_SPEC_BYTES`] before reading it.
+fn read(file: &Path) -> Result<Spec, Diagnostic> {
+    let cannot =
+        |e: std::io::Error| Diagnostic::new(format!("cannot read {}: {e}", file.display()));
+    let size = std::fs::metadata(file).map_err(cannot)?.len();
+    if size > MAX_SPEC_BYTES {
+        return Err(Diagnostic::new(format!(
+            "{}: the file is {size} bytes; a spec file may hold at most {MAX_SPEC_BYTES} bytes (16 MiB)",
+            file.display()
+        ))
+        .hint("split the spec into several files in one folder"));
+    }
+    let bytes = std::fs::read(file).map_err(cannot)?;
+    let text = decode::decode(&bytes).map_err(|e| {
+        // A located error starts with its line and column, which follow the file name.
+        let sep = if matches!(e, DecodeError::NotUtf8 { .. }) {
+            ":"
+        } else {
+            ": "
+        };
+        Diagnostic::new(format!("{}{sep}{e}", file.display())).hint(e.hint())
+    })?;
+    parse(text, file)
 }
 
 fn spec_files(path: &Path) -> Result<Vec<PathBuf>, Diagnostics> {
@@ -67,41 +131,86 @@ fn spec_files(path: &Path) -> Result<Vec<PathBuf>, Diagnostics> {
     Ok(files)
 }
 
-/// Parses one spec document; errors carry `file:line:column`.
+/// Parses one spec document; errors carry `file:line:column`. Anchors, aliases and
+/// nesting deeper than [`MAX_DEPTH`] are refused before serde_yaml sees the text.
 pub fn parse(text: &str, origin: &Path) -> Result<Spec, Diagnostic> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
         return Err(
             Diagnostic::new(format!("{}: the file is empty", origin.display()))
                 .hint("a spec starts with `version: 1`; see `hybridctl schema`"),
         );
     }
+    prescan::scan(text)
+        .map_err(|e| Diagnostic::new(format!("{}:{e}", origin.display())).hint(e.hint()))?;
     serde_yaml::from_str(text).map_err(|e| yaml_error(&e, text, origin))
 }
 
 fn yaml_error(e: &serde_yaml::Error, text: &str, origin: &Path) -> Diagnostic {
     let full = e.to_string();
     // serde_yaml appends " at line L column C"; we print the location in front instead.
-    let message = match full.rfind(" at line ") {
+    let mut message = match full.rfind(" at line ") {
         Some(i) => full[..i].to_string(),
         None => full.clone(),
     };
-    let (mut line, mut column) = e
-        .location()
-        .map(|l| (l.line(), l.column()))
-        .unwrap_or((1, 1));
-    // Inside a resource serde reports unknown keys at the resource's start; point at the key.
+    let Some(reported) = e.location().map(|l| (l.line(), l.column())) else {
+        return Diagnostic::new(format!("{}: {message} (no position)", origin.display()));
+    };
+    let (mut line, mut column) = reported;
+    let mut hint = None;
+    // Inside a resource serde reports problems at the resource's start; point at the key.
     if let Some(key) = unknown_field(&message) {
         if let Some((l, c)) = find_key(text, key, line) {
             (line, column) = (l, c);
         }
+        hint = crate::suggest::closest(key, expected(&message))
+            .map(|s| format!("did you mean `{s}`?"));
+    } else if let Some((second, first)) = duplicate(&message) {
+        // The second spelling after the first one.
+        if let Some((l, c)) =
+            find_key(text, first, line).and_then(|(l, _)| find_key(text, second, l + 1))
+        {
+            (line, column) = (l, c);
+        }
+        hint = Some("give each key once".to_string());
+    } else if let Some(key) = bad_value_key(&message) {
+        if let Some((l, c)) = find_key(text, key, line) {
+            (line, column) = (l, c);
+        }
+    } else if message.contains("untagged enum Interval") {
+        if let Some((key, unit, l, c)) = bad_interval(text, line) {
+            (line, column) = (l, c);
+            message = format!("`{key}` must be a number of {unit} or `never`");
+        } else {
+            message = "an interval must be a number of days or minutes, or `never`".to_string();
+        }
+        hint = Some("write e.g. `42` or `never` (lowercase)".to_string());
+    } else if let Some(value) = message.strip_prefix(RESOURCES).and_then(unexpected_value) {
+        if let Some((key, l, c)) = find_value(text, &value, line, column) {
+            (line, column) = (l, c);
+            message = format!("`{key}`: {}", message.trim_start_matches(RESOURCES));
+        }
+    }
+    if (line, column) != reported {
+        // The position now names the key; the path serde_yaml gave says less.
+        message = message.trim_start_matches(RESOURCES).to_string();
     }
     let mut d = Diagnostic::new(format!("{}:{line}:{column}: {message}", origin.display()));
-    if let Some(s) =
-        unknown_field(&message).and_then(|k| crate::suggest::closest(k, expected(&message)))
-    {
-        d = d.hint(format!("did you mean `{s}`?"));
+    if let Some(h) = hint {
+        d = d.hint(h);
     }
     d
+}
+
+/// serde_yaml's path for any problem inside a resource: it reads resources through a
+/// buffer (`kind` picks the type), which also loses the position inside the resource.
+const RESOURCES: &str = "resources: ";
+
+/// The key named in a bad-value message of `unique`.
+fn bad_value_key(message: &str) -> Option<&str> {
+    let rest = &message[message.find(unique::BAD_VALUE)? + unique::BAD_VALUE.len()..];
+    let rest = rest.strip_prefix(" `")?;
+    Some(&rest[..rest.find('`')?])
 }
 
 /// The names serde lists after "expected one of".
@@ -117,7 +226,92 @@ fn unknown_field(message: &str) -> Option<&str> {
     Some(&rest[..rest.find('`')?])
 }
 
-/// The first `key:` at or after line `from` (1-based), as (line, column).
+/// (the repeated key, its first spelling) from serde's "duplicate field `k`" or ours.
+fn duplicate(message: &str) -> Option<(&str, &str)> {
+    if let Some(i) = message.find("duplicate field `") {
+        let rest = &message[i + "duplicate field `".len()..];
+        let key = &rest[..rest.find('`')?];
+        return Some((key, key));
+    }
+    let rest = &message[message.find(unique::DUPLICATE)?..];
+    let mut quoted = rest.split('`').skip(1).step_by(2);
+    let second = quoted.next()?;
+    let first = quoted.next()?;
+    Some((second, first))
+}
+
+/// The keys whose values are intervals, with their unit.
+const INTERVALS: [(&str, &str); 2] = [
+    ("maximum_password_age", "days"),
+    ("account_lockout_duration", "minutes"),
+];
+
+/// The first interval key at or after line `from` whose value is neither a number nor `never`.
+fn bad_interval(text: &str, from: usize) -> Option<(&'static str, &'static str, usize, usize)> {
+    text.lines()
+        .enumerate()
+        .skip(from.saturating_sub(1))
+        .find_map(|(i, l)| {
+            INTERVALS.iter().find_map(|&(key, unit)| {
+                let at = l.find(&format!("{key}:"))?;
+                let value = key_value(&l[at..], key)?;
+                let ok = value == "never" || value.parse::<u64>().is_ok();
+                (!ok).then(|| (key, unit, i + 1, l[..at].chars().count() + 1))
+            })
+        })
+}
+
+/// The value serde names in "invalid type: string \"x\"" or "invalid value: integer `5`".
+fn unexpected_value(message: &str) -> Option<String> {
+    let i = message
+        .find("invalid type: ")
+        .or_else(|| message.find("invalid value: "))?;
+    let rest = &message[i..];
+    let rest = &rest[rest.find(": ")? + 2..];
+    if let Some(s) = rest.strip_prefix("string \"") {
+        return Some(s[..s.find('"')?].to_string());
+    }
+    let rest = rest.split_once(' ')?.1;
+    let rest = rest.strip_prefix('`')?;
+    Some(rest[..rest.find('`')?].to_string())
+}
+
+/// The first `key: value` line inside the block that starts at (`from`, `column`) whose
+/// value is `value`, as (key, line, column of the key).
+fn find_value(
+    text: &str,
+    value: &str,
+    from: usize,
+    column: usize,
+) -> Option<(String, usize, usize)> {
+    let mut lines = text.lines().enumerate().skip(from.saturating_sub(1));
+    let (first_i, first) = lines.next()?;
+    let indent = first.len() - first.trim_start_matches([' ', '-']).len();
+    std::iter::once((first_i, first))
+        .chain(lines.take_while(|(_, l)| {
+            let body = l.trim_start();
+            body.is_empty()
+                || body.starts_with('#')
+                || l.len() - body.len() >= column.saturating_sub(1).min(indent)
+        }))
+        .find_map(|(i, l)| {
+            let body = l.trim_start().trim_start_matches("- ");
+            let (key, v) = body.split_once(':')?;
+            let v = v.split(" #").next().unwrap_or("").trim();
+            let v = v.trim_matches(|c| c == '"' || c == '\'');
+            (v == value && !key.trim().is_empty())
+                .then(|| (key.trim().to_string(), i + 1, l.len() - body.len() + 1))
+        })
+}
+
+/// The value written after `key:` on `line`, unquoted, without a trailing comment.
+fn key_value<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+    let rest = line.split_once(&format!("{key}:"))?.1;
+    let v = rest.split([',', '}', '#']).next()?.trim();
+    Some(v.trim_matches(|c| c == '"' || c == '\''))
+}
+
+/// The first `key:` (bare or quoted) at or after line `from` (1-based), as (line, column).
 fn find_key(text: &str, key: &str, from: usize) -> Option<(usize, usize)> {
     text.lines()
         .enumerate()
@@ -125,19 +319,49 @@ fn find_key(text: &str, key: &str, from: usize) -> Option<(usize, usize)> {
         .find_map(|(i, l)| {
             let body = l.trim_start().trim_start_matches("- ");
             let indent = l.len() - body.len();
-            body.strip_prefix(key)
-                .filter(|rest| rest.trim_start().starts_with(':'))
-                .map(|_| (i + 1, indent + 1))
+            let rest = body
+                .strip_prefix(key)
+                .or_else(|| body.strip_prefix(&format!("\"{key}\"")))
+                .or_else(|| body.strip_prefix(&format!("'{key}'")))?;
+            rest.trim_start()
+                .starts_with(':')
+                .then_some((i + 1, indent + 1))
         })
 }
 
-/// One spec from several files: resources concatenated, connections given at most once.
+/// Takes a `connections` field given in one file; a different value in another file is
+/// a conflict naming both. Every field of `Connections` goes through this, so a field
+/// added later cannot be dropped by the merge.
+fn take_once<T: PartialEq>(
+    name: &str,
+    into: &mut Option<(T, PathBuf)>,
+    value: Option<T>,
+    file: &Path,
+    diags: &mut Diagnostics,
+) {
+    let Some(value) = value else { return };
+    match into {
+        Some((existing, first)) if *existing != value => diags.push(
+            Diagnostic::new(format!(
+                "connections.{name} is given differently in {} and {}",
+                first.display(),
+                file.display()
+            ))
+            .hint(format!("give connections.{name} in one file")),
+        ),
+        Some(_) => {}
+        None => *into = Some((value, file.to_path_buf())),
+    }
+}
+
+/// One spec from several files: resources concatenated, each connection given at most once.
 fn merge(parsed: Vec<(PathBuf, Spec)>, diags: &mut Diagnostics) -> Spec {
     let mut merged = Spec {
         version: SPEC_VERSION,
         ..Spec::default()
     };
-    let mut ad_from: Option<PathBuf> = None;
+    let mut ad = None;
+    let mut graph = None;
     let mut seen: BTreeMap<Address, PathBuf> = BTreeMap::new();
     for (file, spec) in parsed {
         if spec.version != SPEC_VERSION {
@@ -150,22 +374,13 @@ fn merge(parsed: Vec<(PathBuf, Spec)>, diags: &mut Diagnostics) -> Spec {
                 .hint("set `version: 1`"),
             );
         }
-        if let Some(ad) = spec.connections.ad {
-            match (&merged.connections.ad, &ad_from) {
-                (Some(existing), Some(first)) if *existing != ad => {
-                    diags.push(Diagnostic::new(format!(
-                        "connections.ad is given differently in {} and {}; give it in one file",
-                        first.display(),
-                        file.display()
-                    )))
-                }
-                (Some(_), _) => {}
-                (None, _) => {
-                    merged.connections.ad = Some(ad);
-                    ad_from = Some(file.clone());
-                }
-            }
-        }
+        // Destructured without `..`: a new field fails to compile until it is merged here.
+        let Connections {
+            ad: file_ad,
+            graph: file_graph,
+        } = spec.connections;
+        take_once("ad", &mut ad, file_ad, &file, diags);
+        take_once("graph", &mut graph, file_graph, &file, diags);
         for r in spec.resources {
             let address = r.address();
             if let Some(first) = seen.get(&address) {
@@ -183,6 +398,10 @@ fn merge(parsed: Vec<(PathBuf, Spec)>, diags: &mut Diagnostics) -> Spec {
             merged.resources.push(r);
         }
     }
+    merged.connections = Connections {
+        ad: ad.map(|(v, _)| v),
+        graph: graph.map(|(v, _)| v),
+    };
     merged
 }
 

@@ -228,7 +228,11 @@ pub struct GpoSecurity {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_lockout_policy: Option<AccountLockoutPolicy>,
     /// Any other GptTmpl.inf key, by section: `{"System Access": {LSAAnonymousNameLookup: 0}}`.
-    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::load::unique::template",
+        skip_serializing_if = "std::collections::BTreeMap::is_empty"
+    )]
     pub template: std::collections::BTreeMap<String, TemplateSection>,
 }
 
@@ -355,7 +359,11 @@ pub struct GraphAuthorizationPolicy {
 pub struct GraphDirectorySync {
     pub name: String,
     /// `onPremisesDirectorySynchronizationFeature` properties by Graph's names, e.g. `blockSoftMatchEnabled: true`.
-    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::load::unique::features",
+        skip_serializing_if = "std::collections::BTreeMap::is_empty"
+    )]
     pub features: std::collections::BTreeMap<String, bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accidental_deletion_prevention: Option<AccidentalDeletionPrevention>,

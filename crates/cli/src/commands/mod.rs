@@ -38,7 +38,7 @@ fn load_spec(path: &Path) -> Result<LoadedSpec, Diagnostics> {
 
 /// The providers `spec` needs, connected lazily on first use.
 fn providers(spec: &LoadedSpec, ctx: &mut Context) -> Result<Vec<Box<dyn Provider>>, Diagnostics> {
-    let built = registry::for_spec(&spec.spec, &ctx.env)?;
+    let built = registry::for_spec(spec.spec(), &ctx.env)?;
     for w in &built.warnings {
         ctx.err(&format!("warning: {w}\n"));
     }

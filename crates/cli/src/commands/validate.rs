@@ -8,8 +8,8 @@ pub fn run(a: SpecArg, ctx: &mut Context) -> Result<u8> {
     ctx.out(&format!(
         "{} is valid: {} resource(s) in {} file(s).\n",
         a.spec.display(),
-        spec.spec.resources.len(),
-        spec.files.len()
+        spec.resources().len(),
+        spec.files().len()
     ));
     Ok(exit::OK)
 }
