@@ -553,7 +553,7 @@ impl Directory {
     fn parse_principal(&self, name: &str) -> Result<Lookup, String> {
         let name = name.trim();
         if name.starts_with("S-") || name.starts_with("s-") {
-            return name.parse::<Sid>().map(Lookup::Sid);
+            return name.parse::<Sid>().map(Lookup::Sid).map_err(String::from);
         }
         if let Some(sid) = well_known(name) {
             return Ok(Lookup::WellKnown(sid));

@@ -243,6 +243,13 @@ impl Ace {
         Ok(())
     }
 
+    /// The ACE exactly as it is written in an ACL: header, body and any trailing bytes.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, EncodeError> {
+        let mut out = Vec::with_capacity(self.encoded_len());
+        self.encode(&mut out)?;
+        Ok(out)
+    }
+
     pub fn encoded_len(&self) -> usize {
         match self {
             Ace::Access(a) => a.encoded_len(),
@@ -270,6 +277,13 @@ impl Acl {
             aces,
             padding: Vec::new(),
         }
+    }
+
+    /// The ACL exactly as it is written in a descriptor.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, EncodeError> {
+        let mut out = Vec::new();
+        self.encode(&mut out)?;
+        Ok(out)
     }
 
     fn decode(bytes: &[u8]) -> Result<Acl, DecodeError> {
