@@ -185,6 +185,11 @@ proptest! {
     }
 
     #[test]
+    fn conditions_never_panic(cond in "[-()!&|=<>{}@,#\"a-zA-Z0-9_. %]{0,40}") {
+        sddl_is_stable(&format!("D:(XA;;;;;WD;{cond})"))?;
+    }
+
+    #[test]
     fn sid_reader(text in "[Ss0-9xXa-fA-F+ -]{0,40}") {
         if let Ok(sid) = text.parse::<Sid>() {
             let shown = sid.to_string();
@@ -213,6 +218,14 @@ proptest! {
         let g = Guid(raw);
         prop_assert_eq!(g.to_string().parse::<Guid>().ok(), Some(g));
         prop_assert_eq!(format!("{{{g}}}").parse::<Guid>().ok(), Some(g));
+    }
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_stack_overflow() {
+    for open in ["(", "!(", "Member_of (", "(a == {"] {
+        let text = format!("D:(XA;;;;;WD;{})", open.repeat(100_000));
+        assert!(sddl::parse(&text, None).is_err());
     }
 }
 

@@ -395,10 +395,10 @@ pub enum SddlErrorKind {
         "the ACE has {0} fields; write six: `(type;flags;rights;object;inherited object;SID)`"
     )]
     Fields(usize),
-    #[error("unknown ACE type `{0}`; expected one of A, D, AU, AL, OA, OD, OU, OL, ML, SP")]
+    #[error("unknown ACE type `{0}`; expected one of A, D, AU, AL, OA, OD, OU, OL, XA, XD, ZA, XU, ML, RA, SP")]
     AceType(String),
-    #[error("`{0}` ACEs (conditions, resource attributes) cannot be read from SDDL yet; set them with Windows tools")]
-    Unsupported(String),
+    #[error("{0}")]
+    Condition(&'static str),
     #[error("unknown ACE flags `{0}`; expected OI, CI, NP, IO, ID, SA, FA")]
     AceFlags(String),
     #[error("`{0}` is not an access mask: write rights such as `RPWP`, `GA`, `FA`, or one number (`0x1f01ff` or decimal) that fits 32 bits")]
@@ -571,19 +571,29 @@ impl Reader<'_> {
     fn ace(&mut self) -> Result<Ace, SddlError> {
         let open = self.at;
         let body_start = open + 1;
-        let Some(close) = self.s[body_start..].iter().position(|b| *b == b')') else {
-            return Err(self.err(SddlErrorKind::Unclosed));
-        };
-        let inner = &self.s[body_start..body_start + close];
+        // The six plain fields hold neither `;` nor `)`; a callback or resource attribute
+        // ACE has a seventh that may hold both, and is read by its own grammar.
         let mut fields = Vec::new();
-        let mut start = 0;
-        for (i, b) in inner.iter().enumerate() {
-            if *b == b';' {
-                fields.push((body_start + start, &inner[start..i]));
-                start = i + 1;
+        let mut start = body_start;
+        let mut i = body_start;
+        let end = loop {
+            match self.s.get(i) {
+                None => return Err(self.err(SddlErrorKind::Unclosed)),
+                Some(b';') => {
+                    fields.push((start, &self.s[start..i]));
+                    start = i + 1;
+                    if fields.len() == 6 {
+                        break None;
+                    }
+                }
+                Some(b')') => {
+                    fields.push((start, &self.s[start..i]));
+                    break Some(i);
+                }
+                Some(_) => {}
             }
-        }
-        fields.push((body_start + start, &inner[start..]));
+            i += 1;
+        };
         let field_err = |at: usize, kind| SddlError { at, kind };
         let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
         // A space may precede any field, as Windows allows; no field may contain one.
@@ -595,11 +605,12 @@ impl Reader<'_> {
             .find(|(name, _)| name.as_bytes().eq_ignore_ascii_case(t))
             .map(|(_, v)| *v)
             .ok_or_else(|| field_err(at0 + n, SddlErrorKind::AceType(text(t))))?;
-        if is_callback(kind) || kind == RESOURCE_ATTRIBUTE {
-            return Err(field_err(at0 + n, SddlErrorKind::Unsupported(text(t))));
-        }
-        if fields.len() != 6 {
-            return Err(field_err(open, SddlErrorKind::Fields(fields.len())));
+        let seventh = is_callback(kind) || kind == RESOURCE_ATTRIBUTE;
+        if fields.len() != 6 || seventh == end.is_some() {
+            return Err(field_err(
+                open,
+                SddlErrorKind::Fields(fields.len() + usize::from(end.is_none())),
+            ));
         }
 
         let (at1, f1) = fields[1];
@@ -640,7 +651,37 @@ impl Reader<'_> {
         };
         self.at = at5 + n;
         let sid = self.sid(&text(s))?;
-        self.at = body_start + close + 1;
+        let mut coda = Vec::new();
+        match end {
+            Some(close) => self.at = close + 1,
+            None => {
+                let rest = std::str::from_utf8(&self.s[start..])
+                    .map_err(|_| field_err(start, SddlErrorKind::Unclosed))?;
+                let domain = self.domain;
+                let read = if kind == RESOURCE_ATTRIBUTE {
+                    conditional::resource_attribute_from_sddl(rest)
+                } else {
+                    let sid = |t: &str| {
+                        let r = Reader {
+                            s: t.as_bytes(),
+                            at: 0,
+                            domain,
+                        };
+                        r.sid(t).ok()
+                    };
+                    conditional::from_sddl(rest, &sid)
+                };
+                let (bytes, used) =
+                    read.map_err(|e| field_err(start + e.at, SddlErrorKind::Condition(e.what)))?;
+                coda = bytes;
+                self.at = start + used;
+                self.spaces();
+                if self.s.get(self.at) != Some(&b')') {
+                    return Err(self.err(SddlErrorKind::Unclosed));
+                }
+                self.at += 1;
+            }
+        }
 
         let [object_type, inherited_object_type] = guids;
         let ace = AccessAce {
@@ -661,11 +702,19 @@ impl Reader<'_> {
             | ace_type::ACCESS_DENIED_OBJECT
             | ace_type::SYSTEM_AUDIT_OBJECT => Ace::Access(ace),
             // Same layout, but the codec keeps these types as bytes: build the bytes.
-            _ => Ace::Opaque {
-                ace_type: kind,
-                flags,
-                body: opaque_body(&ace),
-            },
+            _ => {
+                let mut body = opaque_body(&ace);
+                body.extend(coda);
+                // ACEs are whole multiples of four bytes.
+                while body.len() % 4 != 0 {
+                    body.push(0);
+                }
+                Ace::Opaque {
+                    ace_type: kind,
+                    flags,
+                    body,
+                }
+            }
         })
     }
 }
@@ -822,7 +871,9 @@ mod tests {
             "D:(A;;GA;;{f30e3bbf-9ff0-11d1-b603-0000f80367c1};WD)",
             "D:(A;;GA;;;DA)",
             "D:(A;;GA;;;WD)(",
-            "D:(XA;;GA;;;WD;(Member_of{SID(WD)}))",
+            "D:(XA;;GA;;;WD)",
+            "D:(A;;GA;;;WD;(Member_of{SID(WD)}))",
+            "D:(XA;;GA;;;WD;(Member_of{SID(WD)})",
         ] {
             assert!(parse(bad, None).is_err(), "{bad}");
         }
