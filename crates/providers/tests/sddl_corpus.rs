@@ -124,21 +124,16 @@ fn windows_pairs_render_as_windows_writes_them() {
     );
 }
 
-/// Lines Windows rejects that we accept, each with why.
-const ACCEPTED_THOUGH_WINDOWS_REFUSES: &[(&str, &str)] = &[];
-
+/// Every line Windows rejects, we reject too.
 #[test]
 fn what_windows_rejects_is_rejected() {
     let domain = domain();
     let mut accepted = Vec::new();
-    for (input, _) in pairs("samba-windows-pairs-should_fail.txt") {
+    let all = pairs("samba-windows-pairs-should_fail.txt");
+    assert_eq!(all.len(), 47);
+    for (input, _) in all {
         if let Ok(sd) = sddl::parse(&input, Some(&domain)) {
-            if !ACCEPTED_THOUGH_WINDOWS_REFUSES
-                .iter()
-                .any(|(i, _)| *i == input)
-            {
-                accepted.push(format!("{input} -> {}", sddl::to_sddl(&sd, Some(&domain))));
-            }
+            accepted.push(format!("{input} -> {}", sddl::to_sddl(&sd, Some(&domain))));
         }
     }
     assert!(accepted.is_empty(), "accepted:\n{}", accepted.join("\n"));
