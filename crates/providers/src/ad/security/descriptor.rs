@@ -279,13 +279,6 @@ impl Acl {
         }
     }
 
-    /// The ACL exactly as it is written in a descriptor.
-    pub fn to_bytes(&self) -> Result<Vec<u8>, EncodeError> {
-        let mut out = Vec::new();
-        self.encode(&mut out)?;
-        Ok(out)
-    }
-
     fn decode(bytes: &[u8]) -> Result<Acl, DecodeError> {
         if bytes.len() < 8 {
             return Err(DecodeError::new("ACL header", 8, bytes.len()));
