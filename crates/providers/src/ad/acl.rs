@@ -338,11 +338,19 @@ impl LiveDacl {
         self.aces.iter().filter(|a| !a.is_inherited())
     }
 
-    /// Digest of what a plan depends on: the explicit ACEs and whether inheritance is blocked.
+    /// Digest of what a plan depends on: the control bits a write keeps (protected,
+    /// auto-inherited) and the exact bytes of every explicit ACE, opaque ones included, so
+    /// any change to them makes a saved plan stale. Inherited ACEs are left out: the DC
+    /// rebuilds them and apply re-reads them right before writing.
     pub fn fingerprint(&self) -> String {
-        let mut bytes = vec![u8::from(self.control & control::DACL_PROTECTED != 0)];
+        let kept = self.control & (control::DACL_PROTECTED | control::DACL_AUTO_INHERITED);
+        let mut bytes = kept.to_le_bytes().to_vec();
         for a in self.explicit() {
-            bytes.extend(ace_to_sddl(a, None).into_bytes());
+            match a.to_bytes() {
+                Ok(ace) => bytes.extend(ace),
+                // Only an ACE over 64 KiB fails to encode; none read from a DC can be one.
+                Err(_) => bytes.extend(format!("{a:?}").into_bytes()),
+            }
         }
         digest::of_bytes(&bytes)
     }

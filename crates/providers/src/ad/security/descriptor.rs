@@ -243,6 +243,13 @@ impl Ace {
         Ok(())
     }
 
+    /// The ACE exactly as it is written in an ACL: header, body and any trailing bytes.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, EncodeError> {
+        let mut out = Vec::with_capacity(self.encoded_len());
+        self.encode(&mut out)?;
+        Ok(out)
+    }
+
     pub fn encoded_len(&self) -> usize {
         match self {
             Ace::Access(a) => a.encoded_len(),

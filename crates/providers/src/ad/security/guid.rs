@@ -29,29 +29,55 @@ impl fmt::Debug for Guid {
     }
 }
 
-impl FromStr for Guid {
-    type Err = String;
+/// Text that is not a GUID.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a GUID: write 32 hex digits as xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx (optionally in one pair of braces), without spaces")]
+pub struct GuidParseError(String);
 
-    /// Accepts `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, optionally in braces.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || format!("`{s}` is not a GUID (expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
-        let t = s.trim().trim_start_matches('{').trim_end_matches('}');
-        let groups: Vec<&str> = t.split('-').collect();
-        let lens = [8, 4, 4, 4, 12];
-        if groups.len() != 5 || groups.iter().zip(lens).any(|(g, n)| g.len() != n) {
+impl Guid {
+    /// Exactly `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`: the only form SDDL allows.
+    pub fn parse_plain(s: &str) -> Result<Guid, GuidParseError> {
+        let bad = || GuidParseError(s.to_string());
+        let b = s.as_bytes();
+        if b.len() != 36 {
             return Err(bad());
         }
-        let hex: String = groups.concat();
+        let mut nibbles = [0u8; 32];
+        let mut n = 0;
+        for (i, c) in b.iter().enumerate() {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                if *c != b'-' {
+                    return Err(bad());
+                }
+                continue;
+            }
+            nibbles[n] = (*c as char).to_digit(16).ok_or_else(bad)? as u8;
+            n += 1;
+        }
         let mut raw = [0u8; 16];
         for (i, byte) in raw.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2).ok_or_else(bad)?, 16)
-                .map_err(|_| bad())?;
+            *byte = nibbles[2 * i] << 4 | nibbles[2 * i + 1];
         }
         // Text order is big-endian; the first three fields are stored little-endian.
         raw[0..4].reverse();
         raw[4..6].reverse();
         raw[6..8].reverse();
         Ok(Guid(raw))
+    }
+}
+
+impl FromStr for Guid {
+    type Err = GuidParseError;
+
+    /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, or the same in one pair of braces.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let inner = match s.strip_prefix('{') {
+            Some(rest) => rest
+                .strip_suffix('}')
+                .ok_or_else(|| GuidParseError(s.to_string()))?,
+            None => s,
+        };
+        Guid::parse_plain(inner).map_err(|_| GuidParseError(s.to_string()))
     }
 }
 
@@ -79,8 +105,20 @@ mod tests {
             "00299570246d11d0a76800aa006e0529",
             "0029957-0246d-11d0-a768-00aa006e0529",
             "zz299570-246d-11d0-a768-00aa006e0529",
+            "{{00299570-246d-11d0-a768-00aa006e0529}}",
+            "{00299570-246d-11d0-a768-00aa006e0529",
+            "00299570-246d-11d0-a768-00aa006e0529}",
+            " 00299570-246d-11d0-a768-00aa006e0529",
+            "00299570-246d-11d0-a768-00aa006e0529 ",
+            "+0299570-246d-11d0-a768-00aa006e0529",
+            "0029957+-246d-11d0-a768-00aa006e0529",
+            "00299570-246d-11d0-a76800-aa006e0529",
+            "00299570-246d-11d0-a768-00aa006e05290",
+            "00299570_246d_11d0_a768_00aa006e0529",
+            "00299570-246d-11d0-a768-00aa006e052é",
         ] {
             assert!(s.parse::<Guid>().is_err(), "{s}");
         }
+        assert!(Guid::parse_plain("{00299570-246d-11d0-a768-00aa006e0529}").is_err());
     }
 }

@@ -96,7 +96,8 @@ impl fmt::Display for Sid {
         if auth >> 32 == 0 {
             write!(f, "S-{}-{}", self.revision, auth)?;
         } else {
-            write!(f, "S-{}-0x{:012X}", self.revision, auth)?;
+            // As Windows writes it: upper-case hex, no padding.
+            write!(f, "S-{}-0x{:X}", self.revision, auth)?;
         }
         for s in &self.sub_authorities {
             write!(f, "-{s}")?;
@@ -111,38 +112,91 @@ impl fmt::Debug for Sid {
     }
 }
 
-impl FromStr for Sid {
-    type Err = String;
+/// Why text is not a SID. Each says what was wrong so the user can fix the spec.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SidParseError {
+    #[error("`{0}` is not a SID: it must start with `S-1-` (write S-1-<authority>-<sub>-..., e.g. S-1-5-32-544)")]
+    Prefix(String),
+    #[error("`{0}` is not a SID: only revision 1 exists (write S-1-...)")]
+    Revision(String),
+    #[error("`{text}` is not a SID: `{part}` is not a valid {what} (decimal digits without sign, spaces or leading zeros{hex})")]
+    Number {
+        text: String,
+        part: String,
+        what: &'static str,
+        hex: &'static str,
+    },
+    #[error("`{0}` is not a SID: it has more than 15 sub-authorities")]
+    TooLong(String),
+}
 
+/// Windows' limit: 48 bits of identifier authority.
+const MAX_AUTHORITY: u64 = (1 << 48) - 1;
+
+/// A decimal number as Windows writes it: digits only, no sign, no leading zero, fits in `max`.
+fn strict_decimal(part: &str, max: u64) -> Option<u64> {
+    let digits_only = !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    if !digits_only || (part.len() > 1 && part.starts_with('0')) {
+        return None;
+    }
+    part.parse::<u64>().ok().filter(|v| *v <= max)
+}
+
+impl FromStr for Sid {
+    type Err = SidParseError;
+
+    /// `S-1-<authority>-<sub>...`: the authority in decimal or `0x` and 1 to 12 hex digits
+    /// (below 2^48 either way), up to 15 decimal sub-authorities that each fit 32 bits.
+    /// Nothing else: no signs, spaces, leading zeros or empty parts.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || format!("`{s}` is not a SID (expected S-1-<authority>-<sub>-...)");
+        let number = |part: &str, what: &'static str, hex: &'static str| SidParseError::Number {
+            text: s.to_string(),
+            part: part.to_string(),
+            what,
+            hex,
+        };
         let mut parts = s.split('-');
-        if !parts.next().is_some_and(|p| p.eq_ignore_ascii_case("S")) {
-            return Err(bad());
+        if !matches!(parts.next(), Some("S" | "s")) {
+            return Err(SidParseError::Prefix(s.to_string()));
         }
-        let revision: u8 = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
-        let auth_text = parts.next().ok_or_else(bad)?;
-        let auth: u64 = match auth_text
+        match parts.next() {
+            Some("1") => {}
+            Some(r) if strict_decimal(r, u64::MAX).is_some() => {
+                return Err(SidParseError::Revision(s.to_string()))
+            }
+            _ => return Err(SidParseError::Prefix(s.to_string())),
+        }
+        let auth_text = parts.next().unwrap_or("");
+        let hex_form = "; or 0x and up to 12 hex digits";
+        let auth = match auth_text
             .strip_prefix("0x")
             .or_else(|| auth_text.strip_prefix("0X"))
         {
-            Some(hex) => u64::from_str_radix(hex, 16).map_err(|_| bad())?,
-            None => auth_text.parse().map_err(|_| bad())?,
+            Some(hex)
+                if (1..=12).contains(&hex.len()) && hex.bytes().all(|b| b.is_ascii_hexdigit()) =>
+            {
+                u64::from_str_radix(hex, 16)
+                    .map_err(|_| number(auth_text, "identifier authority", hex_form))?
+            }
+            Some(_) => return Err(number(auth_text, "identifier authority", hex_form)),
+            None => strict_decimal(auth_text, MAX_AUTHORITY)
+                .ok_or_else(|| number(auth_text, "identifier authority", hex_form))?,
         };
-        if revision != 1 || auth >> 48 != 0 {
-            return Err(bad());
-        }
+        debug_assert!(auth <= MAX_AUTHORITY);
         let sub_authorities = parts
-            .map(|p| p.parse::<u32>())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|_| bad())?;
+            .map(|p| {
+                strict_decimal(p, u64::from(u32::MAX))
+                    .map(|v| v as u32)
+                    .ok_or_else(|| number(p, "sub-authority", ", at most 4294967295"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         if sub_authorities.len() > Self::MAX_SUB_AUTHORITIES {
-            return Err(bad());
+            return Err(SidParseError::TooLong(s.to_string()));
         }
         let mut authority = [0u8; 6];
         authority.copy_from_slice(&auth.to_be_bytes()[2..]);
         Ok(Sid {
-            revision,
+            revision: 1,
             authority,
             sub_authorities,
         })
@@ -188,9 +242,52 @@ mod tests {
             "X-1-5-11",
             "S-1-5-x",
             "S-1-281474976710656-1",
+            "S-1-05-21-1-2",
+            "S-01-5-21",
+            "S-1-5-021",
+            "S-1-5-+21",
+            "S-1-5--21",
+            "S-1-5-21-",
+            "S-1-+5-21",
+            "S-1-5-21 ",
+            " S-1-5-21",
+            "S-1-5- 21",
+            "S-1-5-4294967296",
+            "S-1-0x-1",
+            "S-1-0x1000000000000-1",
+            "S-1-0x0000000000001-1",
+            "S-1-5-0x15",
+            "S-1-5-1-2-3-4-5-6-7-8-9-10-11-12-13-14-15-16",
         ] {
             assert!(s.parse::<Sid>().is_err(), "{s}");
         }
+        assert!(matches!(
+            "S-2-5".parse::<Sid>(),
+            Err(SidParseError::Revision(_))
+        ));
         assert!(Sid::decode(&[1, 2, 0, 0, 0, 0, 0, 5, 1, 0]).is_err());
+    }
+
+    #[test]
+    fn accepts_every_form_windows_writes() {
+        for (text, shown) in [
+            ("S-1-5", "S-1-5"),
+            ("S-1-0-0", "S-1-0-0"),
+            ("s-1-5-32-544", "S-1-5-32-544"),
+            ("S-1-4294967295-1", "S-1-4294967295-1"),
+            ("S-1-0x5-32", "S-1-5-32"),
+            ("S-1-0X12A05F200-30-40", "S-1-0x12A05F200-30-40"),
+            ("S-1-5000000000-30-40", "S-1-0x12A05F200-30-40"),
+            ("S-1-0xFFFFFFFFFFFF", "S-1-0xFFFFFFFFFFFF"),
+            ("S-1-5-4294967295", "S-1-5-4294967295"),
+            (
+                "S-1-5-1-2-3-4-5-6-7-8-9-10-11-12-13-14-15",
+                "S-1-5-1-2-3-4-5-6-7-8-9-10-11-12-13-14-15",
+            ),
+        ] {
+            let sid: Sid = text.parse().unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(sid.to_string(), shown);
+            assert_eq!(sid.to_string().parse::<Sid>().unwrap(), sid);
+        }
     }
 }
