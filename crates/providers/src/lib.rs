@@ -6,7 +6,6 @@ pub mod env;
 pub mod gpo;
 pub mod graph;
 pub mod manual;
-pub mod policy;
 pub mod secret;
 pub mod tls;
 

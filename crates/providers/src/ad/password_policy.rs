@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::connection::Connection;
 use crate::gpo::{read_domain_head, DomainHead};
-use crate::policy::{self, Value, PWD_PROPERTIES};
+use hybridctl_core::password_settings::{self as policy, Unit, Value, PWD_PROPERTIES};
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Payload {
@@ -32,10 +32,16 @@ pub fn plan(
 ) -> ResourcePlan {
     let mut changes = Vec::new();
     let (mut before, mut after) = (Vec::new(), Vec::new());
-    for (s, want) in policy::wanted(
+    let wanted = policy::wanted(
         spec.password_policy.as_ref(),
         spec.account_lockout_policy.as_ref(),
-    ) {
+    );
+    // The flags share one attribute: every row shows the one value apply writes.
+    let new_pwd_properties = policy::pwd_properties(
+        head.values.get(PWD_PROPERTIES).copied().unwrap_or(0),
+        &wanted,
+    );
+    for (s, want) in wanted {
         let raw = head.values.get(s.ad_attribute).copied();
         let now = raw.and_then(|r| s.from_ad(r));
         let shown = |v: Option<Value>| v.map(|v| s.show(v)).unwrap_or_else(|| format!("{raw:?}"));
@@ -43,7 +49,10 @@ pub fn plan(
             text: format!("{}: {}", s.label, shown(now)),
             code: Some(format!("{} = {}", s.ad_attribute, raw.unwrap_or(0))),
         });
-        let new_raw = s.to_ad(want, head.values.get(PWD_PROPERTIES).copied().unwrap_or(0));
+        let new_raw = match s.unit {
+            Unit::Flag(_) => new_pwd_properties,
+            _ => s.to_ad(want),
+        };
         after.push(Entry {
             text: format!("{}: {}", s.label, s.show(want)),
             code: Some(format!("{} = {new_raw}", s.ad_attribute)),
@@ -87,7 +96,8 @@ pub async fn apply(
         return Err(Diagnostic::new("saved plan is stale: the domain's password policy changed since the plan was made; nothing was written")
             .hint("run `hybridctl plan` again and review the new plan"));
     }
-    let mut pwd_properties = head.values.get(PWD_PROPERTIES).copied().unwrap_or(0);
+    let old_pwd_properties = head.values.get(PWD_PROPERTIES).copied().unwrap_or(0);
+    let mut flags = Vec::new();
     let mut values: Vec<(&str, String)> = Vec::new();
     for c in &planned.changes {
         let p: Payload = serde_json::from_value(c.payload.clone()).map_err(|e| {
@@ -104,17 +114,52 @@ pub async fn apply(
         let v = s
             .from_inf(&p.value)
             .ok_or_else(|| Diagnostic::new(format!("the plan holds a bad value {}", p.value)))?;
-        if s.ad_attribute == PWD_PROPERTIES {
-            pwd_properties = s.to_ad(v, pwd_properties);
-        } else {
-            values.push((s.ad_attribute, s.to_ad(v, 0).to_string()));
+        match s.unit {
+            Unit::Flag(_) => flags.push((*s, v)),
+            _ => values.push((s.ad_attribute, s.to_ad(v).to_string())),
         }
     }
-    if head.values.get(PWD_PROPERTIES).copied().unwrap_or(0) != pwd_properties {
+    let pwd_properties = policy::pwd_properties(old_pwd_properties, &flags);
+    if old_pwd_properties != pwd_properties {
         values.push((PWD_PROPERTIES, pwd_properties.to_string()));
     }
     conn.replace(domain_dn, &values).await.map_err(|e| {
         Diagnostic::new(e.to_string())
             .hint("hybridctl's account needs Write on the domain head's password policy attributes")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hybridctl_core::spec::PasswordPolicy;
+
+    #[test]
+    fn both_flags_show_the_one_pwd_properties_value_written() {
+        // Reversible on (0x10) and an unmanaged bit (0x4); the spec turns complexity on
+        // and reversible off: apply writes 0x5, and both rows must say so.
+        let head = DomainHead {
+            values: [(PWD_PROPERTIES.to_string(), 0x14)].into(),
+            gp_link: String::new(),
+        };
+        let spec = AdPasswordPolicy {
+            name: "p".into(),
+            password_policy: Some(PasswordPolicy {
+                password_must_meet_complexity_requirements: Some(true),
+                store_passwords_using_reversible_encryption: Some(false),
+                ..Default::default()
+            }),
+            account_lockout_policy: None,
+        };
+        let a: Address = "ad.password_policy.p".parse().unwrap();
+        let p = plan(&a, &spec, "DC=x", &head);
+        let codes: Vec<_> = p
+            .changes
+            .iter()
+            .map(|c| c.entry.code.clone().unwrap())
+            .collect();
+        assert_eq!(codes, ["pwdProperties: 20 -> 5", "pwdProperties: 20 -> 5"]);
+        let after: Vec<_> = p.after.iter().map(|e| e.code.clone().unwrap()).collect();
+        assert_eq!(after, ["pwdProperties = 5", "pwdProperties = 5"]);
+    }
 }

@@ -18,7 +18,7 @@ use ldap3::Scope;
 use serde::{Deserialize, Serialize};
 
 use crate::ad::connection::{first, Connection};
-use crate::policy::{self, Setting};
+use hybridctl_core::password_settings::{self as policy, Setting};
 use inf::Inf;
 use sysvol::Sysvol;
 

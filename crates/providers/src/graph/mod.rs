@@ -97,14 +97,6 @@ impl Provider for GraphProvider {
 
     async fn plan(&mut self, resources: &[&Resource]) -> Result<Vec<ResourcePlan>, Diagnostics> {
         let mut diags = Diagnostics::default();
-        for r in resources {
-            if let Resource::GraphDirectorySync(s) = r {
-                for d in resources::check_sync(&r.address(), s) {
-                    diags.push(d);
-                }
-            }
-        }
-        diags.clone().into_result(())?;
         // Every read of this plan in one $batch: one path per resource.
         let paths: Vec<String> = resources
             .iter()
