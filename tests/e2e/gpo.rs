@@ -257,7 +257,7 @@ fn bad_gpo_input_is_refused_and_nothing_is_written() {
     assert_eq!(range.code, 1);
     assert!(
         range.stderr.contains(
-            "minimum_password_age (50 days) must be less than maximum_password_age (42 days)"
+            "password_policy.minimum_password_age (50 days, in the spec) must be less than password_policy.maximum_password_age (42 days, in the spec)"
         ),
         "{}",
         range.stderr

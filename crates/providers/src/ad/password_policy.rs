@@ -4,7 +4,9 @@
 //! with `gpo.security` there.
 
 use hybridctl_core::spec::AdPasswordPolicy;
-use hybridctl_core::{digest, Address, Change, ChangeOp, Diagnostic, Entry, ResourcePlan};
+use hybridctl_core::{
+    digest, Address, Change, ChangeOp, Diagnostic, Diagnostics, Entry, ResourcePlan,
+};
 use serde::{Deserialize, Serialize};
 
 use super::connection::Connection;
@@ -86,6 +88,19 @@ pub fn plan(
     )
 }
 
+/// GPMC's cross-setting rules on the domain head's policy as it will be after apply
+/// (the spec's values over the live ones). Call at plan time; empty when consistent.
+pub fn conflicts(address: &Address, spec: &AdPasswordPolicy, head: &DomainHead) -> Diagnostics {
+    policy::check_merged(
+        address,
+        &policy::live_from_ad(|a| head.values.get(a).copied()),
+        &policy::wanted(
+            spec.password_policy.as_ref(),
+            spec.account_lockout_policy.as_ref(),
+        ),
+    )
+}
+
 pub async fn apply(
     planned: &ResourcePlan,
     conn: &mut Connection,
@@ -161,5 +176,31 @@ mod tests {
         assert_eq!(codes, ["pwdProperties: 20 -> 5", "pwdProperties: 20 -> 5"]);
         let after: Vec<_> = p.after.iter().map(|e| e.code.clone().unwrap()).collect();
         assert_eq!(after, ["pwdProperties = 5", "pwdProperties = 5"]);
+    }
+
+    #[test]
+    fn maximum_age_below_the_domain_heads_minimum_is_a_conflict() {
+        // The domain head holds minimum 998 days; the spec sets only maximum 10.
+        let head = DomainHead {
+            values: [("minPwdAge".to_string(), -998 * 864_000_000_000)].into(),
+            gp_link: String::new(),
+        };
+        let spec = AdPasswordPolicy {
+            name: "p".into(),
+            password_policy: Some(PasswordPolicy {
+                maximum_password_age: Some(hybridctl_core::spec::Interval::Count(10)),
+                ..Default::default()
+            }),
+            account_lockout_policy: None,
+        };
+        let a: Address = "ad.password_policy.p".parse().unwrap();
+        let d = conflicts(&a, &spec, &head);
+        assert_eq!(d.0.len(), 1, "{d}");
+        assert!(
+            d.0[0]
+                .message
+                .contains("(998 days, set now, not in the spec)"),
+            "{d}"
+        );
     }
 }
