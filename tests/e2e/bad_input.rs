@@ -189,7 +189,7 @@ fn every_problem_is_reported_at_once() {
             &format!(
                 "      - {{principal: 'LAB\\nobody', allow: [Read], applies_to: This object only}}\n\
                  \x20     - {{principal: '{p}', allow: [Fly], applies_to: This object only}}\n\
-                 \x20     - {{principal: '{p}', allow: [Read], applies_to: Sideways}}\n"
+                 \x20     - {{principal: '{p}', allow: [Read], applies_to: Descendant Gizmo objects}}\n"
             ),
         )
     });

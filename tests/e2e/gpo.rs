@@ -320,7 +320,7 @@ fn bad_gpo_input_is_refused_and_nothing_is_written() {
     assert_eq!(range.code, 1);
     assert!(
         range.stderr.contains(
-            "minimum_password_age (50 days) must be less than maximum_password_age (42 days)"
+            "password_policy.minimum_password_age (50 days, in the spec) must be less than password_policy.maximum_password_age (42 days, in the spec)"
         ),
         "{}",
         range.stderr
@@ -438,4 +438,63 @@ fn a_utf16_template_without_bom_stays_utf16() {
     assert!(text.contains("MinimumPasswordLength = 11\r\n"), "{text}");
     let again = lab.hybridctl(&["plan", "-f", spec.to_str().unwrap(), "--detailed-exitcode"]);
     assert_eq!(again.code, 0, "{}", again.all());
+}
+
+/// Two flags of `pwdProperties` changing together: every row shows the one value apply
+/// writes, computed from both.
+#[test]
+fn password_flags_show_the_one_pwd_properties_value_written() {
+    let _shared = crate::harness::shared_objects();
+    let lab = lab();
+    let now: i64 = lab
+        .ldap_attr(&lab.domain_dn, "pwdProperties")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let written = (now & !0x1) | 0x10;
+    let specs = Specs::new();
+    let spec = specs.write(
+        "p.yaml",
+        "version: 1\nresources:\n  - kind: ad.password_policy\n    name: flags\n    password_policy: {password_must_meet_complexity_requirements: false, store_passwords_using_reversible_encryption: true}\n",
+    );
+    let plan = lab.hybridctl(&["plan", "-f", spec.to_str().unwrap()]);
+    assert_eq!(plan.code, 0, "{}", plan.all());
+    let after: Vec<&str> = plan
+        .stdout
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("+     pwdProperties = "))
+        .collect();
+    assert_eq!(
+        after,
+        [written.to_string(), written.to_string()],
+        "{}",
+        plan.stdout
+    );
+}
+
+/// GPMC's rules hold for the GPO as it will be: a spec that only lowers the maximum
+/// password age below the GPO's minimum is refused, naming both values.
+#[test]
+fn cross_key_rules_hold_against_the_values_already_in_the_gpo() {
+    let lab = lab();
+    let (name, _) = lab.gpo_create("crosskey");
+    let specs = Specs::new();
+    let first = specs.write(
+        "a.yaml",
+        &format!(
+            "version: 1\nresources:\n  - kind: gpo.security\n    name: ck\n    gpo: \"{name}\"\n    password_policy: {{minimum_password_age: 998, maximum_password_age: 999}}\n"
+        ),
+    );
+    let apply = lab.hybridctl(&["apply", "-f", first.to_str().unwrap(), "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.all());
+    let second = specs.write(
+        "b.yaml",
+        &format!(
+            "version: 1\nresources:\n  - kind: gpo.security\n    name: ck\n    gpo: \"{name}\"\n    password_policy: {{maximum_password_age: 10}}\n"
+        ),
+    );
+    let plan = lab.hybridctl(&["plan", "-f", second.to_str().unwrap()]);
+    assert_eq!(plan.code, 1, "{}", plan.all());
+    assert!(plan.stderr.contains("998"), "{}", plan.stderr);
+    assert!(plan.stderr.contains("10 days"), "{}", plan.stderr);
 }

@@ -4,7 +4,7 @@
 use crate::harness::{lab, shared_objects, Specs};
 
 #[test]
-fn offline_init_writes_marked_placeholders_that_still_validate() {
+fn offline_init_writes_marked_placeholders_that_validate_refuses() {
     let specs = Specs::new();
     let out = specs.path("wb.yaml");
     let run = lab().hybridctl_with(
@@ -29,11 +29,15 @@ fn offline_init_writes_marked_placeholders_that_still_validate() {
         ),
         "{text}"
     );
-    assert_eq!(
-        lab()
-            .hybridctl(&["validate", "-f", out.to_str().unwrap()])
-            .code,
-        0
+    // Left unreplaced, each placeholder is refused offline, by name.
+    let validate = lab().hybridctl(&["validate", "-f", out.to_str().unwrap()]);
+    assert_eq!(validate.code, 1, "{}", validate.all());
+    assert!(
+        validate.stderr.contains(
+            "gpo.security.writeback-minimum-password-age: gpo is still the placeholder `<the GPO linked at the domain root"
+        ),
+        "{}",
+        validate.stderr
     );
     // It never overwrites by accident.
     let again = lab().hybridctl(&[

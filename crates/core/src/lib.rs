@@ -7,14 +7,15 @@ pub mod digest;
 pub mod engine;
 pub mod kind;
 pub mod load;
+pub mod password_settings;
 pub mod plan;
-pub mod policy;
 pub mod provider;
 pub mod render;
 pub mod review;
 pub mod spec;
 pub mod suggest;
 pub mod time;
+pub mod validate;
 
 pub use address::Address;
 pub use diag::{Diagnostic, Diagnostics};

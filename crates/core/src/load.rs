@@ -78,7 +78,7 @@ pub fn load(path: &Path) -> Result<LoadedSpec, Diagnostics> {
         }
     }
     let spec = merge(parsed, &mut diags);
-    diags.extend(validate(&spec));
+    diags.extend(crate::validate::validate(&spec));
     diags.into_result(LoadedSpec::new(spec, files))
 }
 
@@ -405,105 +405,6 @@ fn merge(parsed: Vec<(PathBuf, Spec)>, diags: &mut Diagnostics) -> Spec {
     merged
 }
 
-/// Checks that need no server.
-pub fn validate(spec: &Spec) -> Diagnostics {
-    let mut diags = Diagnostics::default();
-    for r in &spec.resources {
-        let address = r.address();
-        let name = r.name();
-        if name.is_empty()
-            || !name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-        {
-            diags.push(
-                Diagnostic::new(format!(
-                    "resource name `{name}` may only hold letters, digits, `-`, `_` and `.`"
-                ))
-                .at(&address),
-            );
-        }
-        match r {
-            Resource::GpoSecurity(g) => {
-                if g.gpo.trim().is_empty() {
-                    diags.push(
-                        Diagnostic::new("`gpo` is empty")
-                            .at(&address)
-                            .hint("give the GPO's display name or {GUID}"),
-                    );
-                }
-                if g.password_policy.is_none()
-                    && g.account_lockout_policy.is_none()
-                    && g.template.is_empty()
-                {
-                    diags.push(Diagnostic::new("nothing to manage: give password_policy, account_lockout_policy or template").at(&address));
-                }
-                diags.extend(crate::policy::validate(
-                    &address,
-                    g.password_policy.as_ref(),
-                    g.account_lockout_policy.as_ref(),
-                ));
-                diags.extend(crate::policy::validate_template(&address, &g.template));
-            }
-            Resource::GraphLicense(l) if l.require_service_plans.is_empty() => {
-                diags.push(
-                    Diagnostic::new("`require_service_plans` is empty")
-                        .at(&address)
-                        .hint("name at least one, e.g. AAD_PREMIUM"),
-                );
-            }
-            Resource::Manual(m) if m.steps.is_empty() => {
-                diags.push(Diagnostic::new("`steps` is empty").at(&address));
-            }
-            Resource::GraphLicense(_)
-            | Resource::GraphAuthorizationPolicy(_)
-            | Resource::GraphDirectorySync(_)
-            | Resource::Manual(_) => {}
-            Resource::AdPasswordPolicy(p) => {
-                diags.extend(crate::policy::validate(
-                    &address,
-                    p.password_policy.as_ref(),
-                    p.account_lockout_policy.as_ref(),
-                ));
-            }
-            Resource::AdAcl(acl) => {
-                if acl.object.trim().is_empty() {
-                    diags.push(
-                        Diagnostic::new("`object` is empty")
-                            .at(&address)
-                            .hint("give a DN such as `{domain}` or `OU=Staff,{domain}`"),
-                    );
-                }
-                if acl.aces.is_empty() {
-                    diags.push(Diagnostic::new("`aces` is empty").at(&address));
-                }
-                for (i, ace) in acl.aces.iter().enumerate() {
-                    let which = format!("aces[{i}] ({})", ace.principal);
-                    match (ace.allow.is_empty(), ace.deny.is_empty()) {
-                        (true, true) => diags.push(
-                            Diagnostic::new(format!("{which} has neither `allow` nor `deny`"))
-                                .at(&address),
-                        ),
-                        (false, false) => diags.push(
-                            Diagnostic::new(format!("{which} has both `allow` and `deny`"))
-                                .at(&address)
-                                .hint("split it into two entries: an ACE either allows or denies"),
-                        ),
-                        _ => {}
-                    }
-                    if ace.principal.trim().is_empty() {
-                        diags.push(
-                            Diagnostic::new(format!("aces[{i}] has an empty `principal`"))
-                                .at(&address),
-                        );
-                    }
-                }
-            }
-        }
-    }
-    diags
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -533,16 +434,6 @@ mod tests {
         let m = err("version: 1\nresources:\n  - kind: ad.acls\n    name: x\n");
         assert!(m.starts_with("spec.yaml:3:11: "), "{m}");
         assert!(m.contains("ad.acls"), "{m}");
-    }
-
-    #[test]
-    fn offline_checks_collect_every_problem() {
-        let spec: Spec = serde_yaml::from_str(
-            "version: 1\nresources:\n- kind: ad.acl\n  name: a b\n  object: ''\n  aces:\n  - principal: X\n    allow: [Read]\n    deny: [Write]\n    applies_to: This object only\n",
-        )
-        .unwrap();
-        let d = validate(&spec);
-        assert_eq!(d.0.len(), 3, "{d}");
     }
 
     #[test]

@@ -42,8 +42,10 @@ pub struct Connections {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GraphConnection {
+    /// The tenant's id (a GUID) or a verified domain name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
+    /// The app registration's application (client) id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     /// Name of the environment variable holding the client secret (default `HYBRIDCTL_GRAPH_CLIENT_SECRET`).
@@ -67,9 +69,13 @@ pub struct GraphConnection {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Cloud {
+    /// Microsoft's global cloud.
     Global,
+    /// US Government (GCC High).
     Usgov,
+    /// US Government DoD.
     UsgovDod,
+    /// Operated by 21Vianet in China.
     China,
 }
 
@@ -179,6 +185,7 @@ pub struct AdAcl {
     /// Own every explicit ACE of the principals named here: others of theirs are removed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub authoritative: bool,
+    /// The entries to keep as declared.
     pub aces: Vec<AceSpec>,
 }
 
@@ -196,16 +203,108 @@ pub struct AceSpec {
     pub deny: Vec<String>,
     /// `This object only`, `This object and all descendant objects`, `All descendant objects`,
     /// or `Descendant <class> objects` (e.g. `Descendant User objects`).
-    pub applies_to: String,
+    pub applies_to: AppliesTo,
+    /// `present` (default) to add the ACE when it is missing, `absent` to remove it.
     #[serde(default, skip_serializing_if = "Ensure::is_present")]
     pub ensure: Ensure,
 }
 
+/// Where an ACE applies, in the words of ADUC's "Applies to", as written in the spec.
+/// Any text reads; `validate` refuses one that is not a form (see [`AppliesTo::form`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub struct AppliesTo(String);
+
+/// The forms of [`AppliesTo`], with ADUC's spelling; any case and spacing reads.
+pub const APPLIES_TO_FORMS: &[&str] = &[
+    "This object only",
+    "This object and all descendant objects",
+    "All descendant objects",
+    "This object and child objects",
+    "Child objects only",
+];
+
+/// The `Descendant <class> objects` form, for the schema (any case reads).
+const DESCENDANT_CLASS_PATTERN: &str = "^[Dd]escendant\\s+\\S.*\\s+[Oo]bjects$";
+
+impl AppliesTo {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether the text is one of the forms: one of [`APPLIES_TO_FORMS`] or
+    /// `Descendant <class> objects` (the class is checked against the directory later).
+    pub fn is_known_form(&self) -> bool {
+        let t = self.0.split_whitespace().collect::<Vec<_>>().join(" ");
+        let lower = t.to_lowercase();
+        APPLIES_TO_FORMS.iter().any(|f| f.eq_ignore_ascii_case(&t))
+            || lower
+                .strip_prefix("descendant ")
+                .and_then(|r| r.strip_suffix(" objects"))
+                .is_some_and(|class| !class.trim().is_empty())
+    }
+}
+
+impl From<String> for AppliesTo {
+    fn from(s: String) -> AppliesTo {
+        AppliesTo(s)
+    }
+}
+
+impl From<&str> for AppliesTo {
+    fn from(s: &str) -> AppliesTo {
+        AppliesTo(s.to_string())
+    }
+}
+
+impl From<AppliesTo> for String {
+    fn from(a: AppliesTo) -> String {
+        a.0
+    }
+}
+
+/// The provider parses the words; it reads an `AppliesTo` as the text the user wrote.
+impl std::ops::Deref for AppliesTo {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for AppliesTo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl JsonSchema for AppliesTo {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "AppliesTo".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "Where the ACE applies, as ADUC's \"Applies to\" says it.",
+            "oneOf": [
+                { "type": "string", "enum": APPLIES_TO_FORMS },
+                {
+                    "type": "string",
+                    "pattern": DESCENDANT_CLASS_PATTERN,
+                    "description": "`Descendant <class> objects`, e.g. `Descendant User objects`"
+                }
+            ]
+        })
+    }
+}
+
+/// Whether an ACE must be there or must not.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Ensure {
+    /// The ACE is added when missing.
     #[default]
     Present,
+    /// The ACE is removed when found.
     Absent,
 }
 
@@ -220,14 +319,18 @@ impl Ensure {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GpoSecurity {
+    /// Unique among resources of this kind; letters, digits, `-`, `_` and `.`.
     pub name: String,
     /// The GPO's display name (`Default Domain Policy`) or its `{GUID}`.
     pub gpo: String,
+    /// GPMC's Password Policy settings to keep in the GPO.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_policy: Option<PasswordPolicy>,
+    /// GPMC's Account Lockout Policy settings to keep in the GPO.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_lockout_policy: Option<AccountLockoutPolicy>,
     /// Any other GptTmpl.inf key, by section: `{"System Access": {LSAAnonymousNameLookup: 0}}`.
+    /// Not a key `password_policy` or `account_lockout_policy` already names.
     #[serde(
         default,
         deserialize_with = "crate::load::unique::template",
@@ -241,6 +344,7 @@ pub struct GpoSecurity {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum TemplateSection {
+    /// Keys of the section and their values.
     Keys(std::collections::BTreeMap<String, TemplateValue>),
     #[schemars(skip)]
     Misplaced(TemplateValue),
@@ -250,8 +354,11 @@ pub enum TemplateSection {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum TemplateValue {
+    /// Written as the number.
     Number(i64),
+    /// Written as 1 or 0.
     Bool(bool),
+    /// Written as it is; put it in double quotes when it holds `;`.
     Text(String),
 }
 
@@ -269,9 +376,12 @@ impl std::fmt::Display for TemplateValue {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AdPasswordPolicy {
+    /// Unique among resources of this kind; letters, digits, `-`, `_` and `.`.
     pub name: String,
+    /// GPMC's Password Policy settings to keep on the domain head.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_policy: Option<PasswordPolicy>,
+    /// GPMC's Account Lockout Policy settings to keep on the domain head.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_lockout_policy: Option<AccountLockoutPolicy>,
 }
@@ -292,8 +402,10 @@ pub struct PasswordPolicy {
     /// Passwords remembered, 0-24.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enforce_password_history: Option<u32>,
+    /// Password must meet complexity requirements.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_must_meet_complexity_requirements: Option<bool>,
+    /// Store passwords using reversible encryption (leave off unless an application needs it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_passwords_using_reversible_encryption: Option<bool>,
 }
@@ -317,19 +429,25 @@ pub struct AccountLockoutPolicy {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Interval {
+    /// A number of days or minutes.
     Count(u32),
+    /// `never`.
     Never(Never),
 }
 
+/// The word `never`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Never {
+    /// No limit.
     Never,
 }
 
+/// A licence check on the tenant's subscriptions.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GraphLicense {
+    /// Unique among resources of this kind; letters, digits, `-`, `_` and `.`.
     pub name: String,
     /// Service plans by name (`AAD_PREMIUM`) or id; any one of them, enabled, with units left, passes.
     pub require_service_plans: Vec<String>,
@@ -339,6 +457,7 @@ pub struct GraphLicense {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GraphAuthorizationPolicy {
+    /// Unique among resources of this kind; letters, digits, `-`, `_` and `.`.
     pub name: String,
     /// Whether users can use self-service password reset (`allowedToUseSSPR`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -354,9 +473,11 @@ pub struct GraphAuthorizationPolicy {
     pub block_msol_power_shell: Option<bool>,
 }
 
+/// The tenant's directory synchronization settings (Entra Connect / Cloud Sync).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GraphDirectorySync {
+    /// Unique among resources of this kind; letters, digits, `-`, `_` and `.`.
     pub name: String,
     /// `onPremisesDirectorySynchronizationFeature` properties by Graph's names, e.g. `blockSoftMatchEnabled: true`.
     #[serde(
@@ -364,27 +485,85 @@ pub struct GraphDirectorySync {
         deserialize_with = "crate::load::unique::features",
         skip_serializing_if = "std::collections::BTreeMap::is_empty"
     )]
+    #[schemars(schema_with = "features_schema")]
     pub features: std::collections::BTreeMap<String, bool>,
+    /// Stop an export that would delete more objects than the threshold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accidental_deletion_prevention: Option<AccidentalDeletionPrevention>,
 }
 
+/// `onPremisesDirectorySynchronizationFeature` properties, from Microsoft's schema.
+pub const SYNC_FEATURES: &[&str] = &[
+    "allowOnPremUpdateOfOnPremisesObjectIdentifierEnabled",
+    "blockCloudObjectTakeoverThroughHardMatchEnabled",
+    "blockSoftMatchEnabled",
+    "bypassDirSyncOverridesEnabled",
+    "cloudPasswordPolicyForPasswordSyncedUsersEnabled",
+    "concurrentCredentialUpdateEnabled",
+    "concurrentOrgIdProvisioningEnabled",
+    "deviceWritebackEnabled",
+    "directoryExtensionsEnabled",
+    "fopeConflictResolutionEnabled",
+    "groupWriteBackEnabled",
+    "passwordSyncEnabled",
+    "passwordWritebackEnabled",
+    "quarantineUponProxyAddressesConflictEnabled",
+    "quarantineUponUpnConflictEnabled",
+    "softMatchOnUpnEnabled",
+    "synchronizeUpnForManagedUsersEnabled",
+    "unifiedGroupWritebackEnabled",
+    "userForcePasswordChangeOnLogonEnabled",
+    "userWritebackEnabled",
+];
+
+/// Features Microsoft documents as "not in use" and not updatable: refused by `validate`.
+pub const SYNC_FEATURES_NOT_UPDATABLE: &[&str] = &["passwordWritebackEnabled"];
+
+fn features_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let names: Vec<&str> = SYNC_FEATURES
+        .iter()
+        .copied()
+        .filter(|f| !SYNC_FEATURES_NOT_UPDATABLE.contains(f))
+        .collect();
+    schemars::json_schema!({
+        "type": "object",
+        "propertyNames": { "enum": names },
+        "additionalProperties": { "type": "boolean" }
+    })
+}
+
+/// `accidentalDeletionPrevention` of the synchronization configuration.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccidentalDeletionPrevention {
     /// `disabled`, `enabledForCount` or `enabledForPercentage`.
     #[serde(rename = "type")]
-    pub kind: String,
-    /// Deletions (or percent) per sync run that stop the export.
+    pub kind: PreventionType,
+    /// Deletions (or percent, 1-100) per sync run that stop the export; required unless
+    /// `type` is `disabled`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threshold: Option<u32>,
+}
+
+/// Graph's `onPremisesDirectorySynchronizationDeletionPreventionType`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum PreventionType {
+    /// No limit on deletions.
+    Disabled,
+    /// `threshold` is a number of objects.
+    EnabledForCount,
+    /// `threshold` is a percentage of the synchronized objects.
+    EnabledForPercentage,
 }
 
 /// Steps an admin must do by hand; hybridctl lists them and never claims they are done.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Manual {
+    /// Unique among resources of this kind; letters, digits, `-`, `_` and `.`.
     pub name: String,
+    /// What to do, one step per entry, as the admin should read it.
     pub steps: Vec<String>,
 }
 

@@ -8,7 +8,6 @@ pub mod gpo;
 pub mod graph;
 pub mod ldap;
 pub mod manual;
-pub mod policy;
 pub mod registry;
 pub mod secret;
 pub mod tls;

@@ -95,6 +95,12 @@ impl Provider for AdProvider {
             let head = DomainHead::read(&mut session.conn, &session.dir.domain_dn)
                 .await
                 .map_err(|e| Diagnostic::new(e.to_string()))?;
+            // GPMC's cross-key rules hold for the result: the spec's values over the live ones.
+            let mut conflicts = Diagnostics::default();
+            for (address, p) in &policies {
+                conflicts.extend(password_policy::conflicts(address, p, &head));
+            }
+            conflicts.into_result(())?;
             for (address, p) in &policies {
                 plans.push(password_policy::plan(
                     address,

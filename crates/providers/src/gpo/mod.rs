@@ -130,7 +130,14 @@ impl Provider for GpoProvider {
             };
             match plan::plan(&r.address(), spec, &gpos, &s.sysvol, &head).await {
                 Ok(p) => plans.push(p),
-                Err(d) => diags.push(d.at(&r.address())),
+                Err(d) => {
+                    for one in d.0 {
+                        diags.push(match one.address {
+                            Some(_) => one,
+                            None => one.at(&r.address()),
+                        });
+                    }
+                }
             }
         }
         diags.into_result(plans)

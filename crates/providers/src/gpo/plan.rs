@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use hybridctl_core::spec::{GpoSecurity, TemplateSection};
-use hybridctl_core::{Address, ApplyData, Change, ChangeOp, Diagnostic, Entry, ResourcePlan};
+use hybridctl_core::{
+    Address, ApplyData, Change, ChangeOp, Diagnostic, Diagnostics, Entry, ResourcePlan,
+};
 use serde::{Deserialize, Serialize};
 
 use super::container::{self, Gpo};
@@ -12,7 +14,7 @@ use super::observed::{GpoTarget, Observed, TEMPLATE};
 use super::sysvol::Sysvol;
 use super::version;
 use crate::ldap::DomainHead;
-use crate::policy::{self, Setting};
+use hybridctl_core::password_settings::{self as policy, Setting};
 
 pub const SYSTEM_ACCESS: &str = "System Access";
 
@@ -73,10 +75,22 @@ pub async fn plan(
     gpos: &[Gpo],
     sysvol: &Arc<dyn Sysvol>,
     head: &DomainHead,
-) -> Result<ResourcePlan, Diagnostic> {
-    let gpo = container::find(gpos, &spec.gpo)?;
+) -> Result<ResourcePlan, Diagnostics> {
+    let gpo = container::find(gpos, &spec.gpo).map_err(|d| d.at(address))?;
     let seen = Observed::read(sysvol, gpo).await?;
     let inf = seen.inf()?;
+    // GPMC's cross-key rules hold for the result: the spec's values over the GPO's own.
+    let live = policy::live_from_inf(|k| {
+        inf.get(policy::SECTION, k)
+            .ok()
+            .flatten()
+            .map(str::to_string)
+    });
+    let wanted_settings = policy::wanted(
+        spec.password_policy.as_ref(),
+        spec.account_lockout_policy.as_ref(),
+    );
+    policy::check_merged(address, &live, &wanted_settings).into_result(())?;
     let mut changes = Vec::new();
     let mut before = Vec::new();
     let mut after = Vec::new();

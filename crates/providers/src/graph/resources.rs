@@ -4,36 +4,10 @@ use std::collections::BTreeMap;
 
 use hybridctl_core::spec::{GraphAuthorizationPolicy, GraphDirectorySync, GraphLicense};
 use hybridctl_core::{
-    digest, suggest, Address, ApplyData, Change, ChangeOp, Diagnostic, Entry, Kind, ResourcePlan,
+    digest, Address, ApplyData, Change, ChangeOp, Diagnostic, Entry, Kind, ResourcePlan,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
-
-/// `onPremisesDirectorySynchronizationFeature` properties, from Microsoft's schema.
-pub const FEATURES: &[&str] = &[
-    "allowOnPremUpdateOfOnPremisesObjectIdentifierEnabled",
-    "blockCloudObjectTakeoverThroughHardMatchEnabled",
-    "blockSoftMatchEnabled",
-    "bypassDirSyncOverridesEnabled",
-    "cloudPasswordPolicyForPasswordSyncedUsersEnabled",
-    "concurrentCredentialUpdateEnabled",
-    "concurrentOrgIdProvisioningEnabled",
-    "deviceWritebackEnabled",
-    "directoryExtensionsEnabled",
-    "fopeConflictResolutionEnabled",
-    "groupWriteBackEnabled",
-    "passwordSyncEnabled",
-    "passwordWritebackEnabled",
-    "quarantineUponProxyAddressesConflictEnabled",
-    "quarantineUponUpnConflictEnabled",
-    "softMatchOnUpnEnabled",
-    "synchronizeUpnForManagedUsersEnabled",
-    "unifiedGroupWritebackEnabled",
-    "userForcePasswordChangeOnLogonEnabled",
-    "userWritebackEnabled",
-];
-
-const PREVENTION_TYPES: &[&str] = &["disabled", "enabledForCount", "enabledForPercentage"];
 
 pub const SKUS_PATH: &str = "/subscribedSkus?$select=skuId,skuPartNumber,capabilityStatus,consumedUnits,prepaidUnits,servicePlans";
 pub const SYNC_PATH: &str =
@@ -117,10 +91,30 @@ pub fn license(
     Err(Diagnostic::new(format!(
         "licence check failed: no enabled subscription carries {} with units left; found {}",
         spec.require_service_plans.join(" or "),
-        if found.is_empty() { "no subscriptions".into() } else { found.join(", ") }
+        if found.is_empty() {
+            "no subscriptions".into()
+        } else {
+            found.join(", ")
+        }
     ))
     .at(address)
-    .hint("buy or assign Microsoft Entra ID P1/P2 (or Microsoft 365 Business Premium); nothing is applied while a check fails"))
+    .hint(license_hint(&spec.require_service_plans)))
+}
+
+/// What to buy: the plans the spec requires, with the product names of those we know.
+fn license_hint(plans: &[String]) -> String {
+    let named: Vec<String> = plans
+        .iter()
+        .map(|p| match p.to_ascii_uppercase().as_str() {
+            "AAD_PREMIUM" => format!("{p} (Microsoft Entra ID P1)"),
+            "AAD_PREMIUM_P2" => format!("{p} (Microsoft Entra ID P2)"),
+            _ => p.clone(),
+        })
+        .collect();
+    format!(
+        "buy or assign a subscription whose SKU carries {}, with units left; nothing is applied while a check fails",
+        named.join(" or ")
+    )
 }
 
 // ---- graph.authorization_policy ---------------------------------------------------
@@ -289,50 +283,6 @@ fn settings_plan(
 
 // ---- graph.directory_sync ----------------------------------------------------------
 
-/// Offline-checkable mistakes: unknown feature names (with suggestions), settings no API changes.
-pub fn check_sync(address: &Address, spec: &GraphDirectorySync) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    for name in spec.features.keys() {
-        if name == "passwordWritebackEnabled" {
-            out.push(
-                Diagnostic::new("features.passwordWritebackEnabled is documented by Microsoft as not in use and not updatable")
-                    .at(address)
-                    .hint("enable writeback in Entra Connect and the portal; list those steps in a `manual` resource"),
-            );
-        } else if !FEATURES.contains(&name.as_str()) {
-            let mut d =
-                Diagnostic::new(format!("unknown directory sync feature `{name}`")).at(address);
-            d = match suggest::closest(name, FEATURES.iter().copied()) {
-                Some(s) => d.hint(format!("did you mean `{s}`?")),
-                None => d.hint(format!("features are: {}", FEATURES.join(", "))),
-            };
-            out.push(d);
-        }
-    }
-    if let Some(p) = &spec.accidental_deletion_prevention {
-        if !PREVENTION_TYPES.contains(&p.kind.as_str()) {
-            let mut d = Diagnostic::new(format!(
-                "unknown accidental_deletion_prevention type `{}`",
-                p.kind
-            ))
-            .at(address);
-            d = match suggest::closest(&p.kind, PREVENTION_TYPES.iter().copied()) {
-                Some(s) => d.hint(format!("did you mean `{s}`?")),
-                None => d.hint(format!("types are: {}", PREVENTION_TYPES.join(", "))),
-            };
-            out.push(d);
-        } else if p.kind != "disabled" && p.threshold.is_none() {
-            out.push(
-                Diagnostic::new(
-                    "accidental_deletion_prevention needs a threshold unless its type is disabled",
-                )
-                .at(address),
-            );
-        }
-    }
-    out
-}
-
 fn sync_value(live: &Value, key: &str) -> Value {
     match key {
         "synchronizationPreventionType" | "alertThreshold" => live
@@ -380,7 +330,7 @@ pub fn directory_sync(address: &Address, spec: &GraphDirectorySync, live: &Value
 mod samples {
     use super::*;
     use crate::graph::client::GraphError;
-    use hybridctl_core::spec::AccidentalDeletionPrevention;
+    use hybridctl_core::spec::{AccidentalDeletionPrevention, PreventionType};
     use hybridctl_core::Action;
 
     fn sample(name: &str) -> Value {
@@ -421,6 +371,22 @@ mod samples {
             require_service_plans: vec!["AAD_PREMIUM".into()],
         };
         let e = license(&address("graph.license.x"), &p1, &skus).unwrap_err();
+        assert_eq!(
+            e.hint.as_deref(),
+            Some("buy or assign a subscription whose SKU carries AAD_PREMIUM (Microsoft Entra ID P1), with units left; nothing is applied while a check fails")
+        );
+        let other = GraphLicense {
+            name: "x".into(),
+            require_service_plans: vec!["INTUNE_A".into()],
+        };
+        let hint = license(&address("graph.license.x"), &other, &skus)
+            .unwrap_err()
+            .hint
+            .unwrap();
+        assert!(
+            hint.contains("carries INTUNE_A,") && !hint.contains("P1"),
+            "{hint}"
+        );
         assert!(
             e.message.contains(
                 "found ENTERPRISEPREMIUM (none of the plans), CRMSTANDARD (none of the plans)"
@@ -468,7 +434,7 @@ mod samples {
             name: "t".into(),
             features: [("groupWriteBackEnabled".to_string(), true)].into(),
             accidental_deletion_prevention: Some(AccidentalDeletionPrevention {
-                kind: "enabledForCount".into(),
+                kind: PreventionType::EnabledForCount,
                 threshold: Some(500),
             }),
         };

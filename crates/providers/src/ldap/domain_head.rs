@@ -7,7 +7,7 @@ use hybridctl_core::digest;
 use ldap3::Scope;
 
 use super::connection::{first, Connection, OpError};
-use crate::policy;
+use hybridctl_core::password_settings as policy;
 
 pub struct DomainHead {
     /// The policy attributes by name, e.g. `minPwdAge`, as the DC stores them.
