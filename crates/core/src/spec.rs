@@ -19,8 +19,11 @@ pub const SPEC_VERSION: u32 = 1;
 pub struct Spec {
     /// Spec format version; must be 1.
     pub version: u32,
+    /// How to reach Active Directory and Microsoft Graph (each key overridable from the
+    /// environment; secrets only by the name of the variable or file that holds them).
     #[serde(default)]
     pub connections: Connections,
+    /// The resources to keep as declared; each has a `kind` and a `name` unique per kind.
     #[serde(default)]
     pub resources: Vec<Resource>,
 }
