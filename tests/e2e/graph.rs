@@ -88,7 +88,7 @@ impl Tenant {
                             .into_iter()
                             .map(|e| format!("request {method} {path}: {e}")),
                     ),
-                    Err(e) => problems.push(e),
+                    Err(e) => problems.push(e.to_string()),
                 }
             }
             if let Some(body) = response {
@@ -99,7 +99,7 @@ impl Tenant {
                             .map(|e| format!("response {status} {method} {path}: {e}")),
                     ),
                     Ok(None) => {}
-                    Err(e) => problems.push(e),
+                    Err(e) => problems.push(e.to_string()),
                 }
             }
         };
