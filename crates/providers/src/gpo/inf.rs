@@ -662,13 +662,7 @@ mod tests {
     /// A Default Domain Policy template as Windows Server writes it.
     const WINDOWS: &[u8] = include_bytes!("../../tests/fixtures/inf/default-domain-policy.inf");
 
-    fn corpus(path: &str) -> Vec<u8> {
-        let full = format!(
-            "{}/../../../shared/corpus/{path}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::read(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
-    }
+    use crate::test_corpus::corpus;
 
     #[test]
     fn real_template_round_trips_byte_for_byte() {
