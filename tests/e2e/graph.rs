@@ -601,3 +601,31 @@ fn certificate_credentials_sign_a_client_assertion() {
     );
     tenant.validated();
 }
+
+/// A plan asks for one token and reads in ⌈reads/20⌉ `$batch` calls, whatever the number
+/// of Graph resources (counted in the emulator's exchange log).
+#[test]
+fn a_plan_takes_one_token_and_one_batch_per_twenty_reads() {
+    let tenant = Tenant::start(|_| {});
+    let specs = Specs::new();
+    let mut yaml = String::from("version: 1\nresources:\n");
+    for i in 0..21 {
+        yaml.push_str(&format!(
+            "  - kind: graph.authorization_policy\n    name: p{i}\n    allowed_to_use_sspr: true\n"
+        ));
+    }
+    let spec = specs.write("many.yaml", &yaml);
+    let run = tenant.hybridctl(&["plan", "-f", spec.to_str().unwrap()], |_| {});
+    assert_eq!(run.code, 0, "{}", run.all());
+    let exchanges = tenant.running.exchanges();
+    let batches = exchanges.iter().filter(|x| x.path == "/$batch").count();
+    assert_eq!(
+        batches,
+        2,
+        "{:?}",
+        exchanges.iter().map(|x| &x.path).collect::<Vec<_>>()
+    );
+    assert_eq!(exchanges.len(), 2, "only $batch calls");
+    assert_eq!(tenant.running.with_state(|s| s.tokens.len()), 1);
+    tenant.validated();
+}

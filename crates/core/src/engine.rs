@@ -473,7 +473,14 @@ mod concurrency_tests {
             Ok(rs
                 .iter()
                 .map(|r| {
-                    ResourcePlan::new(r.address(), "t".into(), String::new(), vec![], vec![], vec![])
+                    ResourcePlan::new(
+                        r.address(),
+                        "t".into(),
+                        String::new(),
+                        vec![],
+                        vec![],
+                        vec![],
+                    )
                 })
                 .collect())
         }
