@@ -9,7 +9,7 @@ use hybridctl_core::Address;
 #[derive(Debug, Parser)]
 #[command(
     name = "hybridctl",
-    version,
+    version = env!("HYBRIDCTL_VERSION"),
     about = "Hybrid identity configuration as code: Active Directory permissions, planned and applied from a YAML spec.",
     after_help = "Exit codes: 0 success (no changes), 1 error, 2 changes or drift (plan with --detailed-exitcode, drift)."
 )]
@@ -37,6 +37,50 @@ pub enum Command {
     /// What a change to a git-tracked spec would do: the spec at REV and the working copy,
     /// both planned against live state, compared. Exit 2 when they differ.
     Diff(DiffArgs),
+    /// Print a shell completion script (install: see `hybridctl completions --help`).
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions(CompletionsArgs),
+    /// Write the man pages (hybridctl.1 and one per command), generated from these definitions.
+    Man(ManArgs),
+}
+
+const COMPLETIONS_HELP: &str = "Install:
+  bash:       hybridctl completions bash > ~/.local/share/bash-completion/completions/hybridctl
+  zsh:        hybridctl completions zsh > ~/.zfunc/_hybridctl   (with fpath+=~/.zfunc before compinit)
+  fish:       hybridctl completions fish > ~/.config/fish/completions/hybridctl.fish
+  PowerShell: hybridctl completions powershell >> $PROFILE";
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+}
+
+impl From<Shell> for clap_complete::Shell {
+    fn from(s: Shell) -> clap_complete::Shell {
+        match s {
+            Shell::Bash => clap_complete::Shell::Bash,
+            Shell::Zsh => clap_complete::Shell::Zsh,
+            Shell::Fish => clap_complete::Shell::Fish,
+            Shell::Powershell => clap_complete::Shell::PowerShell,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write hybridctl.1 and hybridctl-<command>.1 into DIR (e.g. /usr/local/share/man/man1);
+    /// without it, print hybridctl.1 to stdout.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
