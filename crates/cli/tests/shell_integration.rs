@@ -47,7 +47,7 @@ fn version_names_the_commit_it_was_built_from() {
 fn every_shell_gets_a_script_naming_every_command() {
     for shell in ["bash", "zsh", "fish", "powershell"] {
         let script = stdout(&["completions", shell]);
-        for command in ["plan", "apply", "drift", "completions", "man"] {
+        for command in ["plan", "apply", "drift", "export", "completions", "man"] {
             assert!(
                 script.contains(command),
                 "{shell} script lacks {command}:\n{script}"
@@ -100,7 +100,7 @@ fn man_pages_render_with_man() {
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     pages.sort();
-    for expected in ["hybridctl.1", "hybridctl-plan.1", "hybridctl-man.1"] {
+    for expected in ["hybridctl.1", "hybridctl-plan.1", "hybridctl-export.1"] {
         assert!(pages.iter().any(|p| p == expected), "{pages:?}");
     }
     // man itself formats the page (groff underneath), as an admin would read it.

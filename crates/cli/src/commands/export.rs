@@ -1,0 +1,163 @@
+//! `export`: asks each provider for spec resources of what is there now, and writes them
+//! as YAML. Nothing here reads the directory or the tenant; it only serializes.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _, Result};
+use hybridctl_core::spec::{Connections, Resource, Spec, SPEC_VERSION};
+use hybridctl_providers::ad::export::{self as ad_export, AclRequest};
+use hybridctl_providers::export::{self as shared, Exported};
+use hybridctl_providers::ldap::AdSettings;
+
+use crate::args::ExportArgs;
+use crate::{exit, Context};
+
+pub async fn run(a: ExportArgs, ctx: &mut Context) -> Result<u8> {
+    let mut exported: Vec<Exported> = Vec::new();
+    let mut acl_objects = a.acl.clone();
+    if a.all && !acl_objects.iter().any(|o| o == "{domain}") {
+        acl_objects.insert(0, "{domain}".into());
+    }
+    let needs_ad = !acl_objects.is_empty() || !a.gpo.is_empty() || a.password_policy || a.all;
+    let ad = match needs_ad {
+        true => {
+            Some(AdSettings::resolve(None, &ctx.env).map_err(hybridctl_core::Diagnostics::from)?)
+        }
+        false => None,
+    };
+    if let Some(settings) = &ad {
+        if !acl_objects.is_empty() {
+            let req = AclRequest {
+                objects: acl_objects,
+                subtree: a.subtree,
+                principal: a.principal.clone(),
+            };
+            exported.extend(ad_export::acls(settings, &req).await?);
+        }
+    }
+    let connections = Connections {
+        ad: ad.as_ref().map(|s| shared::ad_connection(s, &ctx.env)),
+        graph: None,
+    };
+    let files = render(&exported, &connections, &version_line());
+    write(&a, files, ctx)?;
+    Ok(exit::OK)
+}
+
+fn version_line() -> String {
+    format!(
+        "# Written by `hybridctl export` ({}). `hybridctl plan -f` on it says No changes.",
+        env!("HYBRIDCTL_VERSION")
+    )
+}
+
+/// One YAML document per kind (file name `<kind>.yaml`), in the order kinds were first
+/// exported; `all` holds them as one document.
+struct Rendered {
+    all: String,
+    by_kind: Vec<(String, String)>,
+}
+
+fn render(exported: &[Exported], connections: &Connections, header: &str) -> Rendered {
+    let mut kinds: Vec<String> = Vec::new();
+    let mut groups: BTreeMap<String, Vec<&Exported>> = BTreeMap::new();
+    for e in exported {
+        let kind = e.resource.kind().to_string();
+        if !kinds.contains(&kind) {
+            kinds.push(kind.clone());
+        }
+        groups.entry(kind).or_default().push(e);
+    }
+    let document = |items: &[&Exported]| {
+        let needs = |graph: bool| {
+            items.iter().any(|e| {
+                let k = e.resource.kind().to_string();
+                k.starts_with("graph.") == graph
+            })
+        };
+        let conn = Connections {
+            ad: connections.ad.clone().filter(|_| needs(false)),
+            graph: connections.graph.clone().filter(|_| needs(true)),
+        };
+        document(items, &conn, header)
+    };
+    let all: Vec<&Exported> = exported.iter().collect();
+    Rendered {
+        all: document(&all),
+        by_kind: kinds
+            .iter()
+            .map(|k| (format!("{k}.yaml"), document(&groups[k])))
+            .collect(),
+    }
+}
+
+fn document(items: &[&Exported], connections: &Connections, header: &str) -> String {
+    let head = Spec {
+        version: SPEC_VERSION,
+        connections: connections.clone(),
+        resources: vec![],
+    };
+    let mut out = format!("{header}\n");
+    let text = serde_yaml::to_string(&head).expect("a spec serializes");
+    match text.strip_suffix("resources: []\n") {
+        Some(t) if !items.is_empty() => {
+            out.push_str(t);
+            out.push_str("resources:\n");
+        }
+        _ => out.push_str(&text),
+    }
+    for e in items {
+        for note in &e.notes {
+            out.push_str(&format!("  # {}\n", note.replace(['\r', '\n'], " ")));
+        }
+        let one: Vec<&Resource> = vec![&e.resource];
+        let text = serde_yaml::to_string(&one).expect("a resource serializes");
+        for line in text.lines() {
+            out.push_str("  ");
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn write(a: &ExportArgs, files: Rendered, ctx: &mut Context) -> Result<()> {
+    let Some(out) = &a.out else {
+        ctx.out(&files.all);
+        return Ok(());
+    };
+    let is_dir = out.is_dir() || out.to_string_lossy().ends_with('/');
+    let targets: Vec<(PathBuf, String)> = if is_dir {
+        std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+        files
+            .by_kind
+            .into_iter()
+            .map(|(name, text)| (out.join(name), text))
+            .collect()
+    } else {
+        vec![(out.clone(), files.all)]
+    };
+    if !a.force {
+        if let Some((p, _)) = targets.iter().find(|(p, _)| p.exists()) {
+            bail!("{} exists; pass --force to replace it", p.display());
+        }
+    }
+    for (path, text) in &targets {
+        write_file(path, text)?;
+    }
+    let shown = if is_dir {
+        format!("{} file(s) in {}", targets.len(), out.display())
+    } else {
+        out.display().to_string()
+    };
+    ctx.err(&format!(
+        "Wrote {shown}; check it with: hybridctl plan -f {}\n",
+        out.display()
+    ));
+    Ok(())
+}
+
+fn write_file(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+}

@@ -1,0 +1,440 @@
+//! `hybridctl export --acl`: each object's explicit ACEs as an `ad.acl` resource in
+//! ADUC's words, checked to plan with no changes under the `ad.acl` semantics.
+//!
+//! Every entry is checked with the same code `plan` uses ([`acl::desired`] and
+//! [`acl::diff`]): a word is kept only when it reads back to rights the ACE grants, so
+//! the exported spec plans clean by construction. What no word names (an unknown object
+//! type, a mask bit without a name, an "applies to" the spec cannot say, an ACE type
+//! hybridctl does not manage) goes into a note with the ACE's SDDL instead.
+
+use std::collections::HashMap;
+
+use hybridctl_core::spec::{AceSpec, AdAcl, Ensure, Resource};
+use hybridctl_core::{Address, Diagnostic, Diagnostics, Kind};
+
+use super::acl::{self, LiveDacl};
+use super::directory::Directory;
+use super::rights::{applies_to_words, mask, AppliesTo};
+use super::security::{ace_flags, ace_to_sddl, control, AccessAce, Ace, SecurityDescriptor, Sid};
+use crate::export::{make_unique, name_for_dn, Exported};
+use crate::ldap::connection::result_code;
+use crate::ldap::{self, first_bin, op_diagnostic, AdSettings, Connection};
+
+/// What `--acl`, `--subtree` and `--principal` asked for.
+#[derive(Clone, Debug, Default)]
+pub struct AclRequest {
+    /// DNs; `{domain}` stands for the domain root.
+    pub objects: Vec<String>,
+    /// Also every object below each one that has explicit ACEs.
+    pub subtree: bool,
+    /// Keep only this principal's entries.
+    pub principal: Option<String>,
+}
+
+/// An object's DACL as read.
+struct Object {
+    dn: String,
+    dacl: LiveDacl,
+}
+
+/// Connects and exports the ACLs `req` names.
+pub async fn acls(settings: &AdSettings, req: &AclRequest) -> Result<Vec<Exported>, Diagnostics> {
+    let mut conn = Connection::open(settings)
+        .await
+        .map_err(|e| ldap::connect_diagnostic(e, settings))?;
+    let mut dir = Directory::load(&mut conn, settings.base_dn.as_deref())
+        .await
+        .map_err(|e| {
+            Diagnostic::new(format!(
+                "reading the domain's schema and rights failed: {e}"
+            ))
+        })?;
+    let only = match &req.principal {
+        None => None,
+        Some(name) => {
+            let found = dir
+                .resolve_principals(&mut conn, std::slice::from_ref(name))
+                .await
+                .map_err(op_diagnostic)?;
+            match found.get(name) {
+                Some(Ok(sid)) => Some(sid.clone()),
+                Some(Err(e)) => {
+                    return Err(Diagnostic::new(format!("--principal: {e}"))
+                        .hint("write DOMAIN\\name, a UPN, a SID, or a well-known name such as `Authenticated Users`")
+                        .into())
+                }
+                None => unreachable!("resolve_principals answers every name"),
+            }
+        }
+    };
+    let objects = read_objects(&mut conn, &dir, req).await?;
+    let sids: Vec<Sid> = objects
+        .iter()
+        .flat_map(|o| {
+            o.dacl
+                .explicit()
+                .filter_map(|a| a.as_access().map(|a| a.sid.clone()))
+        })
+        .collect();
+    dir.describe_sids(&mut conn, &sids)
+        .await
+        .map_err(op_diagnostic)?;
+    // Every principal as export will write it must read back to its SID at plan time.
+    let mut principals: HashMap<String, Sid> = HashMap::new();
+    for sid in &sids {
+        principals.insert(dir.display(sid), sid.clone());
+    }
+    let names: Vec<String> = principals.keys().cloned().collect();
+    let back = dir
+        .resolve_principals(&mut conn, &names)
+        .await
+        .map_err(op_diagnostic)?;
+    let written: HashMap<Sid, String> = principals
+        .iter()
+        .map(|(name, sid)| match back.get(name) {
+            Some(Ok(s)) if s == sid => (sid.clone(), name.clone()),
+            _ => (sid.clone(), sid.to_string()),
+        })
+        .collect();
+
+    let mut out = Vec::new();
+    let mut names = Vec::new();
+    let mut matched = false;
+    for (i, o) in objects.iter().enumerate() {
+        let named = i < req.objects.len();
+        let (aces, mut notes) = entries(&o.dacl, &dir, &written, only.as_ref());
+        if aces.is_empty() && notes.is_empty() && !named {
+            continue;
+        }
+        matched |= !aces.is_empty();
+        if o.dacl.control & control::DACL_PROTECTED != 0 {
+            notes.push(
+                "inheritance is disabled on this object (its DACL is protected); ad.acl does not manage that here".into(),
+            );
+        }
+        let resource = AdAcl {
+            name: String::new(),
+            object: spec_dn(&o.dn, &dir.domain_dn),
+            authoritative: false,
+            aces,
+        };
+        verify(&resource, &o.dacl, &dir, &written)?;
+        names.push(name_for_dn(&o.dn, &dir.domain_dn));
+        out.push((resource, notes));
+    }
+    if let (Some(p), false) = (&req.principal, matched) {
+        return Err(Diagnostic::new(format!(
+            "--principal {p}: no explicit ACE of theirs on {}",
+            req.objects.join(", ")
+        ))
+        .hint(if req.subtree {
+            "check the name, or export without --principal to see who has ACEs there"
+        } else {
+            "check the name, add --subtree to look below, or export without --principal"
+        })
+        .into());
+    }
+    make_unique(&mut names);
+    Ok(out
+        .into_iter()
+        .zip(names)
+        .map(|((mut r, notes), name)| {
+            r.name = name;
+            Exported {
+                resource: Resource::AdAcl(r),
+                notes,
+            }
+        })
+        .collect())
+}
+
+/// `{domain}` for the domain's DN inside `dn`, so the spec serves any copy of the domain.
+fn spec_dn(dn: &str, domain_dn: &str) -> String {
+    let norm = acl::normalize_dn(dn);
+    let domain = acl::normalize_dn(domain_dn);
+    if norm == domain {
+        return "{domain}".into();
+    }
+    match norm.strip_suffix(&format!(",{domain}")) {
+        // Keep the server's spelling of the RDNs, only the domain part is replaced.
+        Some(inner) => {
+            let count = inner.split(',').count();
+            let rdns: Vec<&str> = dn.split(',').take(count).collect();
+            format!("{},{{domain}}", rdns.join(","))
+        }
+        None => dn.to_string(),
+    }
+}
+
+/// The named objects, then (with `--subtree`) those below them, parents first.
+async fn read_objects(
+    conn: &mut Connection,
+    dir: &Directory,
+    req: &AclRequest,
+) -> Result<Vec<Object>, Diagnostics> {
+    let mut out: Vec<Object> = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut below = Vec::new();
+    let mut diags = Diagnostics::default();
+    for wanted in &req.objects {
+        let dn = dir.expand_dn(wanted);
+        let entries = match conn.read_dacl_of(&dn).await {
+            Ok(e) => e,
+            Err(e) if e.result_code() == Some(result_code::NO_SUCH_OBJECT) => {
+                diags.push(
+                    Diagnostic::new(format!("--acl {wanted}: no object `{dn}` in the directory"))
+                        .hint(format!(
+                            "check the DN; `{{domain}}` stands for {}",
+                            dir.domain_dn
+                        )),
+                );
+                continue;
+            }
+            Err(e) => return Err(op_diagnostic(e).into()),
+        };
+        for e in entries {
+            let o = decode(&e.dn, first_bin(&e, "nTSecurityDescriptor"))?;
+            if seen.insert(acl::normalize_dn(&o.dn)) {
+                out.push(o);
+            }
+        }
+        if req.subtree {
+            let entries = conn
+                .read_dacls(&dn, "(objectClass=*)")
+                .await
+                .map_err(op_diagnostic)?;
+            for e in entries {
+                below.push(decode(&e.dn, first_bin(&e, "nTSecurityDescriptor"))?);
+            }
+        }
+    }
+    diags.into_result(())?;
+    // Parents before children, siblings by name: the order of a tree, the same every run.
+    below.sort_by_key(|o| {
+        let norm = acl::normalize_dn(&o.dn);
+        norm.rsplit(',').map(str::to_string).collect::<Vec<_>>()
+    });
+    for o in below {
+        if seen.insert(acl::normalize_dn(&o.dn)) {
+            out.push(o);
+        }
+    }
+    Ok(out)
+}
+
+fn decode(dn: &str, bytes: Option<Vec<u8>>) -> Result<Object, Diagnostic> {
+    let bytes = bytes.ok_or_else(|| {
+        Diagnostic::new(format!("the DC returned no security descriptor for `{dn}`"))
+            .hint("hybridctl's account needs Read permissions on the objects it exports")
+    })?;
+    let sd = SecurityDescriptor::decode(&bytes).map_err(|e| {
+        Diagnostic::new(format!(
+            "cannot read the security descriptor of `{dn}`: {e}"
+        ))
+    })?;
+    Ok(Object {
+        dn: dn.to_string(),
+        dacl: LiveDacl {
+            control: sd.control,
+            aces: sd.dacl.map(|d| d.aces).unwrap_or_default(),
+        },
+    })
+}
+
+/// One ACE in the spec's words: the entry (when any right has a name) and a note with
+/// its SDDL (when some right or its scope has none).
+struct Translated {
+    entry: Option<AceSpec>,
+    note: Option<String>,
+}
+
+/// The object's explicit ACEs as entries, merged per principal, allow/deny and scope in
+/// the order of the DACL, and notes for what has no words.
+fn entries(
+    dacl: &LiveDacl,
+    dir: &Directory,
+    written: &HashMap<Sid, String>,
+    only: Option<&Sid>,
+) -> (Vec<AceSpec>, Vec<String>) {
+    let mut merged: Vec<AceSpec> = Vec::new();
+    let mut notes = Vec::new();
+    for ace in dacl.explicit() {
+        if let (Some(sid), Some(a)) = (only, ace.as_access()) {
+            if &a.sid != sid {
+                continue;
+            }
+        }
+        if only.is_some() && ace.as_access().is_none() {
+            continue;
+        }
+        let t = translate(ace, dir, written);
+        notes.extend(t.note);
+        let Some(e) = t.entry else { continue };
+        match merged.iter_mut().find(|m| {
+            m.principal == e.principal
+                && m.applies_to == e.applies_to
+                && m.allow.is_empty() == e.allow.is_empty()
+        }) {
+            Some(m) => {
+                for w in e.allow.iter().chain(&e.deny) {
+                    let list = if e.allow.is_empty() {
+                        &mut m.deny
+                    } else {
+                        &mut m.allow
+                    };
+                    if !list.iter().any(|x| x.eq_ignore_ascii_case(w)) {
+                        list.push(w.clone());
+                    }
+                }
+            }
+            None => merged.push(e),
+        }
+    }
+    (merged, notes)
+}
+
+fn translate(ace: &Ace, dir: &Directory, written: &HashMap<Sid, String>) -> Translated {
+    let sddl = ace_to_sddl(ace, Some(&dir.domain_sid)).replace(['\r', '\n'], " ");
+    let not_exported = |why: &str| Translated {
+        entry: None,
+        note: Some(format!("not exported ({why}): {sddl}")),
+    };
+    let Some(a) = ace.as_access() else {
+        return not_exported("an ACE type hybridctl does not manage");
+    };
+    let deny = match a.ace_type {
+        t if t == super::security::ace_type::ACCESS_ALLOWED
+            || t == super::security::ace_type::ACCESS_ALLOWED_OBJECT =>
+        {
+            false
+        }
+        t if t == super::security::ace_type::ACCESS_DENIED
+            || t == super::security::ace_type::ACCESS_DENIED_OBJECT =>
+        {
+            true
+        }
+        _ => return not_exported("an ACE type hybridctl does not manage"),
+    };
+    let class = a.inherited_object_type.map(|g| dir.schema.class_display(g));
+    let applies_to = applies_to_words(a.flags, class.as_deref());
+    let scope_ok = AppliesTo::parse(&applies_to).is_some_and(|p| {
+        p.flags() == a.flags & ace_flags::INHERITANCE
+            && match &p {
+                AppliesTo::DescendantsOfClass(c) => {
+                    dir.schema.class_guid(c) == a.inherited_object_type
+                }
+                _ => a.inherited_object_type.is_none(),
+            }
+    });
+    if !scope_ok {
+        return not_exported(&format!(
+            "its scope, `{applies_to}`, has no applies_to form"
+        ));
+    }
+    let principal = written
+        .get(&a.sid)
+        .cloned()
+        .unwrap_or_else(|| a.sid.to_string());
+    let (words, left) = words_for(a, dir);
+    if words.is_empty() {
+        return not_exported("no right in it has a name hybridctl can write back");
+    }
+    let note = (left != 0).then(|| {
+        format!(
+            "partly exported ({} of it has no name): {sddl}",
+            super::security::mask_to_sddl(left)
+        )
+    });
+    let entry = AceSpec {
+        principal,
+        allow: if deny { vec![] } else { words.clone() },
+        deny: if deny { words } else { vec![] },
+        applies_to: applies_to.into(),
+        ensure: Ensure::Present,
+    };
+    Translated {
+        entry: Some(entry),
+        note,
+    }
+}
+
+/// Words for the rights `a` grants that read back to rights it grants, and the bits left
+/// without a word. ADUC's names first; where they fail, the GUID forms.
+fn words_for(a: &AccessAce, dir: &Directory) -> (Vec<String>, u32) {
+    let have = mask::specific(a.mask);
+    let mut words = Vec::new();
+    let mut named = 0u32;
+    let mut candidates = dir.schema.right_words(have, a.object_type);
+    if let Some(g) = a.object_type {
+        candidates.extend([
+            format!("Read {g}"),
+            format!("Write {g}"),
+            format!("Create {g} objects"),
+            format!("Delete {g} objects"),
+            g.to_string(),
+        ]);
+    }
+    for w in candidates {
+        let Ok(r) = dir.schema.right(&w) else {
+            continue;
+        };
+        let grants = r.object_type == a.object_type && r.mask != 0 && have & r.mask == r.mask;
+        // A word is worth writing when it names bits no earlier word named.
+        if grants && r.mask & !named != 0 {
+            named |= r.mask;
+            words.push(w);
+        }
+    }
+    (words, have & !named)
+}
+
+/// The promise, checked before anything is written: planning the resource against the
+/// DACL it came from changes nothing.
+fn verify(
+    r: &AdAcl,
+    dacl: &LiveDacl,
+    dir: &Directory,
+    written: &HashMap<Sid, String>,
+) -> Result<(), Diagnostic> {
+    let address = Address::new(Kind::AdAcl, "export");
+    let principals: HashMap<String, Result<Sid, _>> = written
+        .iter()
+        .map(|(sid, name)| (name.clone(), Ok(sid.clone())))
+        .collect();
+    let bug = |what: String| {
+        Diagnostic::new(format!(
+            "export of `{}` would not plan clean ({what}); this is a bug in hybridctl",
+            r.object
+        ))
+        .hint("export the object with --principal to narrow it down, and report it")
+    };
+    let desired = acl::desired(r, &address, dir, &principals).map_err(|d| bug(d.to_string()))?;
+    match acl::diff(&desired, r.authoritative, dacl) {
+        Ok((removes, adds)) if removes.is_empty() && adds.is_empty() => Ok(()),
+        Ok((removes, adds)) => Err(bug(format!(
+            "{} removal(s), {} addition(s)",
+            removes.len(),
+            adds.len()
+        ))),
+        Err(refusals) => Err(bug(format!("{} refusal(s)", refusals.len()))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dn_keeps_its_spelling_with_domain_replaced() {
+        let d = "DC=lab,DC=example,DC=com";
+        assert_eq!(spec_dn("DC=lab,DC=example,DC=com", d), "{domain}");
+        assert_eq!(
+            spec_dn("OU=Staff,OU=Corp,DC=lab,DC=example,DC=com", d),
+            "OU=Staff,OU=Corp,{domain}"
+        );
+        assert_eq!(
+            spec_dn("CN=Extended-Rights,CN=Configuration,DC=other", d),
+            "CN=Extended-Rights,CN=Configuration,DC=other"
+        );
+    }
+}

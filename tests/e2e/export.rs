@@ -1,0 +1,198 @@
+//! `hybridctl export`: what is there now becomes a spec that plans with No changes,
+//! re-exports byte for byte, and shows a change made out of band as drift. ACEs are made
+//! with samba-tool and ldbmodify, not with hybridctl.
+
+use crate::harness::{lab, Specs};
+
+/// Exports, then checks the promise: validate passes, plan says No changes.
+fn export_plans_clean(args: &[&str], specs: &Specs, file: &str) -> (String, String) {
+    let lab = lab();
+    let out = specs.path(file);
+    let out = out.to_str().unwrap();
+    let mut full = vec!["export"];
+    full.extend_from_slice(args);
+    full.extend(["--out", out]);
+    let run = lab.hybridctl(&full);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let text = std::fs::read_to_string(out).unwrap();
+    let validate = lab.hybridctl(&["validate", "-f", out]);
+    assert_eq!(validate.code, 0, "{}\n{text}", validate.all());
+    let plan = lab.hybridctl(&["plan", "-f", out, "--detailed-exitcode"]);
+    assert_eq!(plan.code, 0, "{}\n{text}", plan.all());
+    assert!(plan.stdout.contains("No changes"), "{}", plan.stdout);
+    (out.to_string(), text)
+}
+
+/// The same export to stdout, for the byte-for-byte comparison.
+fn export_stdout(args: &[&str]) -> String {
+    let mut full = vec!["export"];
+    full.extend_from_slice(args);
+    let run = lab().hybridctl(&full);
+    assert_eq!(run.code, 0, "{}", run.all());
+    run.stdout
+}
+
+#[test]
+fn domain_root_exports_in_words_and_plans_clean() {
+    let _shared = crate::harness::shared_objects();
+    let lab = lab();
+    let specs = Specs::new();
+    let (_, text) = export_plans_clean(&["--acl", "{domain}"], &specs, "root.yaml");
+    // Samba's defaults: object-specific and inherited-object-specific ACEs, in ADUC words.
+    for words in [
+        "name: domain-root",
+        "object: '{domain}'",
+        "principal: Enterprise Domain Controllers",
+        "- Replicating Directory Changes",
+        "applies_to: Descendant User objects",
+        "principal: BUILTIN\\Pre-Windows 2000 Compatible Access",
+        "password_env: HYBRIDCTL_AD_PASSWORD",
+    ] {
+        assert!(text.contains(words), "export lacks `{words}`:\n{text}");
+    }
+    // A right without a name is kept as SDDL in a comment, never guessed.
+    assert!(text.contains("  # partly exported"), "{text}");
+    // No secret, ever.
+    assert!(!text.contains(&lab.env["HYBRIDCTL_AD_PASSWORD"]));
+    assert_eq!(
+        export_stdout(&["--acl", "{domain}"]),
+        text,
+        "second export differs"
+    );
+}
+
+#[test]
+fn ou_export_covers_deny_object_unknown_and_protected_aces_and_shows_drift() {
+    let lab = lab();
+    let ou = lab.scratch_ou("export-ou");
+    let child = format!("OU=Child,{ou}");
+    lab.samba_tool(&[
+        "ou",
+        "create",
+        &child.replace(&format!(",{}", lab.domain_dn), ""),
+    ]);
+    let (sam, sid) = lab.user("exp");
+    let pwd_last_set = "bf967a0a-0de6-11d0-a285-00aa003049e2";
+    let user_class = "bf967aba-0de6-11d0-a285-00aa003049e2";
+    let description = "bf967950-0de6-11d0-a285-00aa003049e2";
+    let unknown = "0badc0de-1234-4321-8765-0123456789ab";
+    for ace in [
+        format!("(A;CI;LCRPLO;;;{sid})"),
+        format!("(OD;;WP;{description};;{sid})"),
+        format!("(OA;CIIO;WP;{pwd_last_set};{user_class};{sid})"),
+        format!("(OA;;RP;{unknown};;{sid})"),
+        format!("(A;;0x01000000;;;{sid})"),
+    ] {
+        lab.add_ace(&ou, &ace);
+    }
+    lab.add_ace(&child, &format!("(A;;RC;;;{sid})"));
+    // Inheritance disabled: the descriptor rewritten protected, by ldbmodify.
+    let sd = lab.sddl(&ou);
+    lab.ldb_modify(&format!(
+        "dn: {ou}\nchangetype: modify\nreplace: nTSecurityDescriptor\nnTSecurityDescriptor: {}\n",
+        sd.replacen("D:AI", "D:PAI", 1).replacen("D:(", "D:P(", 1)
+    ));
+    assert!(lab.sddl(&ou).contains("D:P"), "{}", lab.sddl(&ou));
+
+    let specs = Specs::new();
+    let p = format!("{}\\{sam}", lab.netbios);
+    let (out, text) = export_plans_clean(&["--acl", &ou, "--subtree"], &specs, "ou.yaml");
+    let ou_name = ou
+        .split(',')
+        .next()
+        .unwrap()
+        .trim_start_matches("OU=")
+        .to_lowercase();
+    for words in [
+        format!("name: ou-{ou_name}-corp\n"),
+        format!("name: ou-child-{ou_name}-corp\n"),
+        format!("object: OU=Child,OU={}", ou.split(',').next().unwrap().trim_start_matches("OU=")),
+        format!("principal: {p}"),
+        "deny:\n      - Write description\n      applies_to: This object only".into(),
+        "- Write pwdLastSet\n      applies_to: Descendant User objects".into(),
+        "- Read all properties\n      - List contents\n      - List object\n      applies_to: This object and all descendant objects".into(),
+        format!("# not exported (no right in it has a name hybridctl can write back): (OA;;RP;{unknown};;"),
+        "# not exported (no right in it has a name hybridctl can write back): (A;;0x1000000;;;".into(),
+        "# inheritance is disabled on this object".into(),
+    ] {
+        assert!(text.contains(&words), "export lacks `{words}`:\n{text}");
+    }
+    assert_eq!(
+        export_stdout(&["--acl", &ou, "--subtree"]),
+        text,
+        "second export differs"
+    );
+
+    // Only one principal's entries.
+    let only = export_stdout(&["--acl", &ou, "--principal", &p]);
+    assert!(only.contains(&format!("principal: {p}")), "{only}");
+    assert!(
+        !only.contains("principal: LAB\\Domain Admins")
+            && !only.contains("principal: Authenticated Users"),
+        "{only}"
+    );
+
+    // Out of band, after the export: the deny ACE goes. The exported spec sees drift.
+    lab.remove_ace(&ou, &format!("(OD;;WP;{description};;{sid})"));
+    let drift = lab.hybridctl(&["drift", "-f", &out]);
+    assert_eq!(drift.code, 2, "{}", drift.all());
+    assert!(
+        drift.stdout.contains("Write description"),
+        "{}",
+        drift.stdout
+    );
+}
+
+#[test]
+fn export_to_a_folder_writes_one_file_per_kind() {
+    let lab = lab();
+    let ou = lab.scratch_ou("export-dir");
+    let specs = Specs::new();
+    let dir = specs.path("exported");
+    std::fs::create_dir(&dir).unwrap();
+    let run = lab.hybridctl(&["export", "--acl", &ou, "--out", dir.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(files, ["ad.acl.yaml"]);
+    let plan = lab.hybridctl(&["plan", "-f", dir.to_str().unwrap(), "--detailed-exitcode"]);
+    assert_eq!(plan.code, 0, "{}", plan.all());
+    // Refuses to overwrite without --force.
+    let again = lab.hybridctl(&["export", "--acl", &ou, "--out", dir.to_str().unwrap()]);
+    assert_eq!(again.code, 1, "{}", again.all());
+    assert!(again.stderr.contains("pass --force"), "{}", again.stderr);
+}
+
+#[test]
+fn export_bad_input_is_named() {
+    let lab = lab();
+    let missing = lab.hybridctl(&["export", "--acl", "OU=NoSuchOu,{domain}"]);
+    assert_eq!(missing.code, 1, "{}", missing.all());
+    assert!(
+        missing
+            .stderr
+            .contains("--acl OU=NoSuchOu,{domain}: no object `OU=NoSuchOu,DC="),
+        "{}",
+        missing.stderr
+    );
+    let nobody = lab.hybridctl(&[
+        "export",
+        "--acl",
+        "{domain}",
+        "--principal",
+        "LAB\\nobody-at-all-x",
+    ]);
+    assert_eq!(nobody.code, 1, "{}", nobody.all());
+    assert!(
+        nobody.stderr.contains(
+            "--principal: no account, group or well-known principal `LAB\\nobody-at-all-x`"
+        ),
+        "{}",
+        nobody.stderr
+    );
+    let nothing = lab.hybridctl(&["export"]);
+    assert_eq!(nothing.code, 1, "{}", nothing.all());
+    assert!(nothing.stderr.contains("--acl"), "{}", nothing.stderr);
+}
