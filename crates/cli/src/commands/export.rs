@@ -6,8 +6,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
 use hybridctl_core::spec::{Connections, Resource, Spec, SPEC_VERSION};
+use std::sync::Arc;
+
+use hybridctl_core::Diagnostics;
 use hybridctl_providers::ad::export::{self as ad_export, AclRequest};
 use hybridctl_providers::export::{self as shared, Exported};
+use hybridctl_providers::gpo::GpoProvider;
+use hybridctl_providers::graph::settings::GraphSettings;
+use hybridctl_providers::graph::GraphProvider;
 use hybridctl_providers::ldap::AdSettings;
 
 use crate::args::ExportArgs;
@@ -21,11 +27,12 @@ pub async fn run(a: ExportArgs, ctx: &mut Context) -> Result<u8> {
     }
     let needs_ad = !acl_objects.is_empty() || !a.gpo.is_empty() || a.password_policy || a.all;
     let ad = match needs_ad {
-        true => {
-            Some(AdSettings::resolve(None, &ctx.env).map_err(hybridctl_core::Diagnostics::from)?)
-        }
+        true => Some(Arc::new(
+            AdSettings::resolve(None, &ctx.env).map_err(Diagnostics::from)?,
+        )),
         false => None,
     };
+    let mut failed = Diagnostics::default();
     if let Some(settings) = &ad {
         if !acl_objects.is_empty() {
             let req = AclRequest {
@@ -33,12 +40,38 @@ pub async fn run(a: ExportArgs, ctx: &mut Context) -> Result<u8> {
                 subtree: a.subtree,
                 principal: a.principal.clone(),
             };
-            exported.extend(ad_export::acls(settings, &req).await?);
+            match ad_export::acls(settings, &req).await {
+                Ok(e) => exported.extend(e),
+                Err(d) => failed.extend(d),
+            }
+        }
+        if !a.gpo.is_empty() || a.all {
+            let mut gpo = GpoProvider::new(Arc::clone(settings));
+            match gpo.export(&a.gpo, a.all).await {
+                Ok(e) => exported.extend(e),
+                Err(d) => failed.extend(d),
+            }
+        }
+        if a.password_policy || a.all {
+            match ad_export::password_policy(settings).await {
+                Ok(e) => exported.push(e),
+                Err(d) => failed.extend(d),
+            }
         }
     }
+    let graph = a.graph || a.all;
+    if graph {
+        let settings = GraphSettings::resolve(None, &ctx.env).map_err(Diagnostics::from)?;
+        match GraphProvider::new(settings).export().await {
+            Ok(e) => exported.extend(e),
+            Err(d) => failed.extend(d),
+        }
+    }
+    // Every problem at once, and nothing written unless everything was read.
+    failed.into_result(())?;
     let connections = Connections {
         ad: ad.as_ref().map(|s| shared::ad_connection(s, &ctx.env)),
-        graph: None,
+        graph: graph.then(|| shared::graph_connection(&ctx.env)),
     };
     let files = render(&exported, &connections, &version_line());
     write(&a, files, ctx)?;

@@ -420,6 +420,55 @@ fn verify(
     }
 }
 
+/// `--password-policy`: the domain head's password and lockout policy as
+/// `ad.password_policy`, every setting the head holds in GPMC's units.
+pub async fn password_policy(settings: &AdSettings) -> Result<Exported, Diagnostics> {
+    let mut conn = Connection::open(settings)
+        .await
+        .map_err(|e| ldap::connect_diagnostic(e, settings))?;
+    let domain_dn = settings
+        .base_dn
+        .clone()
+        .unwrap_or_else(|| conn.root.default_nc.clone());
+    let head = ldap::DomainHead::read(&mut conn, &domain_dn)
+        .await
+        .map_err(|e| Diagnostic::new(e.to_string()))?;
+    Ok(password_policy_of(&head))
+}
+
+/// The domain head's values as a resource; a value that is not a whole number of GPMC's
+/// units (or out of GPMC's range) is a note, never rounded.
+pub fn password_policy_of(head: &ldap::DomainHead) -> Exported {
+    use hybridctl_core::password_settings as policy;
+    use hybridctl_core::spec::{AccountLockoutPolicy, AdPasswordPolicy, PasswordPolicy};
+    let mut p = PasswordPolicy::default();
+    let mut l = AccountLockoutPolicy::default();
+    let mut notes = Vec::new();
+    let address = Address::new(Kind::AdPasswordPolicy, "export");
+    for s in policy::ALL {
+        let Some(raw) = head.values.get(s.ad_attribute) else {
+            continue;
+        };
+        match s.from_ad(*raw) {
+            Some(v) if policy::check_ranges(&address, &[(s, v)]).0.is_empty() => {
+                crate::gpo::export::set(s, v, &mut p, &mut l)
+            }
+            _ => notes.push(format!(
+                "not exported: {} = {raw} is not a value GPMC can set for {}",
+                s.ad_attribute, s.label
+            )),
+        }
+    }
+    Exported {
+        resource: Resource::AdPasswordPolicy(AdPasswordPolicy {
+            name: "domain".into(),
+            password_policy: (p != PasswordPolicy::default()).then_some(p),
+            account_lockout_policy: (l != AccountLockoutPolicy::default()).then_some(l),
+        }),
+        notes,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
