@@ -196,3 +196,198 @@ fn export_bad_input_is_named() {
     assert_eq!(nothing.code, 1, "{}", nothing.all());
     assert!(nothing.stderr.contains("--acl"), "{}", nothing.stderr);
 }
+
+const TEMPLATE: &str = "MACHINE/Microsoft/Windows NT/SecEdit/GptTmpl.inf";
+
+fn register_security_extension(guid: &str) {
+    let lab = lab();
+    lab.ldb_modify(&format!(
+        "dn: CN={guid},CN=Policies,CN=System,{}\nchangetype: modify\nreplace: gPCMachineExtensionNames\ngPCMachineExtensionNames: [{{827D319E-6EAC-11D2-A4EA-00C04F79F83A}}{{803E14A0-B4FB-11D0-A0D0-00A0C90F574B}}]\n",
+        lab.domain_dn
+    ));
+}
+
+fn utf16(text: &str) -> Vec<u8> {
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    bytes
+}
+
+#[test]
+fn gpo_and_domain_head_export_in_gpmc_words_and_plan_clean() {
+    let _shared = crate::harness::shared_objects();
+    let lab = lab();
+    let (name, guid) = lab.gpo_create("export-gpo");
+    let path = format!("lab.example.test/Policies/{guid}/{TEMPLATE}");
+    lab.smb_mkdirs(path.rsplit_once('/').unwrap().0);
+    let text = "[Unicode]\r\nUnicode=yes\r\n[System Access]\r\nMinimumPasswordLength = 9\r\nMaximumPasswordAge = -1\r\n\
+                LockoutBadCount = 5\r\nLSAAnonymousNameLookup = 0\r\nNewGuestName = \"Visitor\"\r\n\
+                [Privilege Rights]\r\nSeDenyNetworkLogonRight = *S-1-5-32-546\r\n\
+                [Registry Values]\r\nMACHINE\\System\\CurrentControlSet\\Control\\Lsa\\NoLMHash=4,1\r\n\
+                [Version]\r\nsignature=\"$CHICAGO$\"\r\nRevision=1\r\n";
+    lab.smb_put(&path, &utf16(text));
+    // As GPMC leaves a GPO it edited: the Security extension listed.
+    register_security_extension(&guid);
+
+    let specs = Specs::new();
+    let args = [
+        "--gpo",
+        name.as_str(),
+        "--gpo",
+        "Default Domain Policy",
+        "--password-policy",
+    ];
+    let (out, spec) = export_plans_clean(&args, &specs, "gpo.yaml");
+    let slug = name.to_lowercase();
+    for words in [
+        format!("  - kind: gpo.security\n    name: {slug}\n    gpo: {name}\n    password_policy:\n      maximum_password_age: never\n      minimum_password_length: 9\n    account_lockout_policy:\n      account_lockout_threshold: 5\n    template:\n"),
+        "      Privilege Rights:\n        SeDenyNetworkLogonRight: '*S-1-5-32-546'\n".into(),
+        "      Registry Values:\n        MACHINE\\System\\CurrentControlSet\\Control\\Lsa\\NoLMHash: 4,1\n".into(),
+        "      System Access:\n        LSAAnonymousNameLookup: 0\n        NewGuestName: '\"Visitor\"'\n".into(),
+        "    name: default-domain-policy\n    gpo: Default Domain Policy\n".into(),
+        "  - kind: ad.password_policy\n    name: domain\n".into(),
+    ] {
+        assert!(spec.contains(&words), "export lacks `{words}`:\n{spec}");
+    }
+    assert!(
+        !spec.contains("signature") && !spec.contains("Unicode"),
+        "{spec}"
+    );
+    // The domain head as samba-tool shows it, in the exported words.
+    let shown = lab.samba_tool(&["domain", "passwordsettings", "show"]);
+    let length = shown
+        .lines()
+        .find_map(|l| l.strip_prefix("Minimum password length: "))
+        .unwrap();
+    let head = spec.split("kind: ad.password_policy").nth(1).unwrap();
+    assert!(
+        head.contains(&format!("minimum_password_length: {length}\n")),
+        "{shown}\n{head}"
+    );
+    assert_eq!(export_stdout(&args), spec, "second export differs");
+
+    // Out of band with smbclient, after the export: drift against the exported spec.
+    lab.smb_put(
+        &path,
+        &utf16(&text.replace("LockoutBadCount = 5", "LockoutBadCount = 6")),
+    );
+    let drift = lab.hybridctl(&["drift", "-f", &out]);
+    assert_eq!(drift.code, 2, "{}", drift.all());
+    assert!(drift.stdout.contains("LockoutBadCount"), "{}", drift.stdout);
+}
+
+#[test]
+fn a_gpo_name_two_gpos_share_is_refused_and_the_guid_is_used() {
+    let lab = lab();
+    let (name, first) = lab.gpo_create("export-twin");
+    let (_, second) = lab.gpo_create("export-twin");
+    lab.ldb_modify(&format!(
+        "dn: CN={second},CN=Policies,CN=System,{}\nchangetype: modify\nreplace: displayName\ndisplayName: {name}\n",
+        lab.domain_dn
+    ));
+    let run = lab.hybridctl(&["export", "--gpo", &name]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    let mut guids = [first.clone(), second.clone()];
+    guids.sort();
+    assert!(
+        run.stderr.contains(&format!(
+            "--gpo {name}: 2 GPOs have this name ({}, {})",
+            guids[0], guids[1]
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("by its {GUID}"), "{}", run.stderr);
+    // A GPO that sets nothing is not exported (a gpo.security must manage something): said so.
+    let empty = lab.hybridctl(&["export", "--gpo", &second]);
+    assert_eq!(empty.code, 0, "{}", empty.all());
+    assert!(
+        empty.stderr.contains(&format!(
+            "warning: GPO `{name}` {second} sets no security setting"
+        )),
+        "{}",
+        empty.stderr
+    );
+    assert!(
+        !empty.stdout.contains("kind: gpo.security"),
+        "{}",
+        empty.stdout
+    );
+    // By GUID it works, and the spec names the GPO by GUID (its name is ambiguous).
+    let path = format!("lab.example.test/Policies/{second}/{TEMPLATE}");
+    lab.smb_mkdirs(path.rsplit_once('/').unwrap().0);
+    lab.smb_put(
+        &path,
+        &utf16("[Unicode]\r\nUnicode=yes\r\n[System Access]\r\nMinimumPasswordLength = 8\r\n"),
+    );
+    register_security_extension(&second);
+    let specs = Specs::new();
+    let (_, spec) = export_plans_clean(&["--gpo", &second], &specs, "twin.yaml");
+    assert!(spec.contains(&format!("gpo: '{second}'")), "{spec}");
+
+    let none = lab.hybridctl(&["export", "--gpo", "Default Domain Polcy"]);
+    assert_eq!(none.code, 1, "{}", none.all());
+    assert!(
+        none.stderr
+            .contains("--gpo Default Domain Polcy: no GPO named `Default Domain Polcy`")
+            && none
+                .stderr
+                .contains("did you mean `Default Domain Policy`?"),
+        "{}",
+        none.stderr
+    );
+}
+
+#[test]
+fn tenant_export_plans_clean_against_the_emulator() {
+    let tenant = crate::graph::Tenant::start(|_| {});
+    let specs = Specs::new();
+    let out = specs.path("tenant");
+    let out = out.to_str().unwrap();
+    let run = tenant.hybridctl(&["export", "--graph", "--out", &format!("{out}/")], |_| {});
+    assert_eq!(run.code, 0, "{}", run.all());
+    let mut files: Vec<String> = std::fs::read_dir(out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "graph.authorization_policy.yaml",
+            "graph.directory_sync.yaml",
+            "graph.license.yaml"
+        ]
+    );
+    let read = |f: &str| std::fs::read_to_string(format!("{out}/{f}")).unwrap();
+    let license = read("graph.license.yaml");
+    assert!(
+        license.contains("require_service_plans:\n    - AAD_PREMIUM\n"),
+        "{license}"
+    );
+    let sync = read("graph.directory_sync.yaml");
+    assert!(sync.contains("accidental_deletion_prevention:"), "{sync}");
+    assert!(!sync.contains("passwordWritebackEnabled"), "{sync}");
+    let auth = read("graph.authorization_policy.yaml");
+    assert!(
+        auth.contains("client_secret_env: HYBRIDCTL_GRAPH_CLIENT_SECRET"),
+        "{auth}"
+    );
+    assert!(auth.contains("allowed_to_use_sspr:"), "{auth}");
+    for f in &files {
+        assert!(!read(f).contains(&lab().env["HYBRIDCTL_GRAPH_CLIENT_SECRET"]));
+    }
+    let validate = tenant.hybridctl(&["validate", "-f", out], |_| {});
+    assert_eq!(validate.code, 0, "{}", validate.all());
+    let plan = tenant.hybridctl(&["plan", "-f", out, "--detailed-exitcode"], |_| {});
+    assert_eq!(plan.code, 0, "{}", plan.all());
+    assert!(
+        plan.stdout.contains("No changes: 3 resource(s)"),
+        "{}",
+        plan.stdout
+    );
+    let again = tenant.hybridctl(&["export", "--graph"], |_| {});
+    let whole = tenant.hybridctl(&["export", "--graph"], |_| {});
+    assert_eq!(again.stdout, whole.stdout, "second export differs");
+    tenant.validated();
+}

@@ -48,7 +48,12 @@ pub async fn run(a: ExportArgs, ctx: &mut Context) -> Result<u8> {
         if !a.gpo.is_empty() || a.all {
             let mut gpo = GpoProvider::new(Arc::clone(settings));
             match gpo.export(&a.gpo, a.all).await {
-                Ok(e) => exported.extend(e),
+                Ok((e, warnings)) => {
+                    exported.extend(e);
+                    for w in warnings {
+                        ctx.err(&format!("warning: {w}\n"));
+                    }
+                }
                 Err(d) => failed.extend(d),
             }
         }

@@ -22,12 +22,13 @@ const FRAMING: &[&str] = &["Unicode", "Version"];
 
 impl GpoProvider {
     /// The GPOs named (display name or {GUID}) and those linked at the domain root when
-    /// `linked_at_root`, each once, in that order.
+    /// `linked_at_root`, each once, in that order; and warnings for GPOs that set nothing
+    /// (a `gpo.security` resource must manage something, so none is written for them).
     pub async fn export(
         &mut self,
         names: &[String],
         linked_at_root: bool,
-    ) -> Result<Vec<Exported>, Diagnostics> {
+    ) -> Result<(Vec<Exported>, Vec<String>), Diagnostics> {
         let s = self.session().await?;
         let gpos = container::list(&mut s.conn, &s.domain_dn)
             .await
@@ -60,6 +61,7 @@ impl GpoProvider {
 
         let mut out = Vec::new();
         let mut resource_names = Vec::new();
+        let mut warnings = Vec::new();
         for g in &chosen {
             let seen = Observed::read(&s.sysvol, g).await?;
             let inf = seen.inf()?;
@@ -75,14 +77,35 @@ impl GpoProvider {
             };
             let (mut spec, mut notes) = from_entries(&inf.entries());
             spec.gpo = gpo;
-            if seen.template.is_none() {
-                notes.push("this GPO has no GptTmpl.inf yet: no security setting to export".into());
+            if spec.password_policy.is_none()
+                && spec.account_lockout_policy.is_none()
+                && spec.template.is_empty()
+            {
+                warnings.push(format!(
+                    "GPO `{}` {} sets no security setting (no GptTmpl.inf, or no key in it): nothing exported for it",
+                    g.display_name, g.guid
+                ));
+                continue;
+            }
+            // What plan repairs on its own, and so shows as a change: say why here.
+            if !super::version::has_extension(
+                &g.extensions,
+                super::version::SECURITY_CSE,
+                super::version::SECURITY_TOOL,
+            ) {
+                notes.push("gPCMachineExtensionNames does not list the Security client-side extension, so clients ignore this template; plan adds it".into());
+            }
+            if !seen.in_sync() {
+                notes.push(format!(
+                    "GPT.INI says version {} and the directory {}: plan shows the repair",
+                    seen.gpt_version, g.version
+                ));
             }
             resource_names.push(slug(&g.display_name, "gpo"));
             out.push((spec, notes));
         }
         make_unique(&mut resource_names);
-        Ok(out
+        let exported = out
             .into_iter()
             .zip(resource_names)
             .map(|((mut spec, notes), name)| {
@@ -92,7 +115,8 @@ impl GpoProvider {
                     notes,
                 }
             })
-            .collect())
+            .collect();
+        Ok((exported, warnings))
     }
 }
 
