@@ -68,6 +68,10 @@ pub struct ExportArgs {
     /// With --acl: only this principal's entries (DOMAIN\name, a UPN, a SID or a well-known name).
     #[arg(long, value_name = "NAME", requires = "acl")]
     pub principal: Option<String>,
+    /// With --acl: `authoritative: true` where every explicit ACE of the principals named
+    /// can be written exactly (one entry per ACE); elsewhere false, with a comment saying why.
+    #[arg(long, requires = "acl")]
+    pub authoritative: bool,
     /// A GPO (display name or {GUID}) whose GptTmpl.inf keys to export as gpo.security (repeatable).
     #[arg(long, value_name = "NAME|{GUID}")]
     pub gpo: Vec<String>,

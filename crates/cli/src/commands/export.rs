@@ -39,6 +39,7 @@ pub async fn run(a: ExportArgs, ctx: &mut Context) -> Result<u8> {
                 objects: acl_objects,
                 subtree: a.subtree,
                 principal: a.principal.clone(),
+                authoritative: a.authoritative,
             };
             match ad_export::acls(settings, &req).await {
                 Ok(e) => exported.extend(e),

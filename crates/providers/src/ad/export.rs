@@ -29,6 +29,9 @@ pub struct AclRequest {
     pub subtree: bool,
     /// Keep only this principal's entries.
     pub principal: Option<String>,
+    /// Write `authoritative: true` where the spec can say every explicit ACE of the
+    /// principals it names exactly (one entry per ACE); elsewhere `false`, with a note.
+    pub authoritative: bool,
 }
 
 /// An object's DACL as read.
@@ -102,22 +105,41 @@ pub async fn acls(settings: &AdSettings, req: &AclRequest) -> Result<Vec<Exporte
     let mut matched = false;
     for (i, o) in objects.iter().enumerate() {
         let named = i < req.objects.len();
-        let (aces, mut notes) = entries(&o.dacl, &dir, &written, only.as_ref());
+        let (aces, mut notes) = entries(&o.dacl, &dir, &written, only.as_ref(), true);
         if aces.is_empty() && notes.is_empty() && !named {
             continue;
         }
         matched |= !aces.is_empty();
+        let object = spec_dn(&o.dn, &dir.domain_dn);
+        let mut resource = AdAcl {
+            name: String::new(),
+            object: object.clone(),
+            authoritative: false,
+            aces,
+        };
+        if req.authoritative {
+            let (exact, exact_notes) = entries(&o.dacl, &dir, &written, only.as_ref(), false);
+            let owned = AdAcl {
+                name: String::new(),
+                object,
+                authoritative: true,
+                aces: exact,
+            };
+            // Owning a principal means plan removes what the spec does not say: only when
+            // every one of their ACEs is said exactly.
+            if exact_notes.is_empty() && verify(&owned, &o.dacl, &dir, &written).is_ok() {
+                resource = owned;
+            } else {
+                notes.push(
+                    "not authoritative: some explicit ACE here cannot be written exactly (see the notes above), and an authoritative plan would remove it".into(),
+                );
+            }
+        }
         if o.dacl.control & control::DACL_PROTECTED != 0 {
             notes.push(
                 "inheritance is disabled on this object (its DACL is protected); ad.acl does not manage that here".into(),
             );
         }
-        let resource = AdAcl {
-            name: String::new(),
-            object: spec_dn(&o.dn, &dir.domain_dn),
-            authoritative: false,
-            aces,
-        };
         verify(&resource, &o.dacl, &dir, &written)?;
         names.push(name_for_dn(&o.dn, &dir.domain_dn));
         out.push((resource, notes));
@@ -248,13 +270,16 @@ struct Translated {
     note: Option<String>,
 }
 
-/// The object's explicit ACEs as entries, merged per principal, allow/deny and scope in
-/// the order of the DACL, and notes for what has no words.
+/// The object's explicit ACEs as entries in the order of the DACL, and notes for what has
+/// no words. `merge`: one entry per principal, allow/deny and scope; otherwise one per ACE
+/// (what `authoritative` needs: each wanted ACE exactly as it is), and an ACE with a
+/// right left unnamed is a note only.
 fn entries(
     dacl: &LiveDacl,
     dir: &Directory,
     written: &HashMap<Sid, String>,
     only: Option<&Sid>,
+    merge: bool,
 ) -> (Vec<AceSpec>, Vec<String>) {
     let mut merged: Vec<AceSpec> = Vec::new();
     let mut notes = Vec::new();
@@ -268,8 +293,16 @@ fn entries(
             continue;
         }
         let t = translate(ace, dir, written);
+        if !merge && t.note.is_some() {
+            notes.extend(t.note);
+            continue;
+        }
         notes.extend(t.note);
         let Some(e) = t.entry else { continue };
+        if !merge {
+            merged.push(e);
+            continue;
+        }
         match merged.iter_mut().find(|m| {
             m.principal == e.principal
                 && m.applies_to == e.applies_to
