@@ -200,3 +200,68 @@ fn write(a: &ExportArgs, files: Rendered, ctx: &mut Context) -> Result<()> {
 fn write_file(path: &Path, text: &str) -> Result<()> {
     std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hybridctl_core::spec::{AceSpec, AdAcl, AdConnection, Ensure, GraphLicense};
+
+    fn acl() -> Exported {
+        Exported {
+            resource: Resource::AdAcl(AdAcl {
+                name: "ou-staff-corp".into(),
+                object: "OU=Staff,OU=Corp,{domain}".into(),
+                authoritative: false,
+                aces: vec![AceSpec {
+                    principal: "CORP\\Helpdesk".into(),
+                    allow: vec!["Reset password".into()],
+                    deny: vec![],
+                    applies_to: "Descendant User objects".into(),
+                    ensure: Ensure::Present,
+                }],
+            }),
+            notes: vec!["not exported (why): (A;;0x1000000;;;S-1-5-11)\nsecond line".into()],
+        }
+    }
+
+    fn licence() -> Exported {
+        Exported {
+            resource: Resource::GraphLicense(GraphLicense {
+                name: "entra-id-premium".into(),
+                require_service_plans: vec!["AAD_PREMIUM".into()],
+            }),
+            notes: vec![],
+        }
+    }
+
+    #[test]
+    fn notes_become_comments_above_their_resource_and_the_spec_loads() {
+        let connections = Connections {
+            ad: Some(AdConnection {
+                url: Some("ldaps://dc01".into()),
+                password_env: Some("HYBRIDCTL_AD_PASSWORD".into()),
+                ..Default::default()
+            }),
+            graph: None,
+        };
+        let r = render(&[acl(), licence()], &connections, "# header");
+        assert_eq!(
+            r.by_kind
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .collect::<Vec<_>>(),
+            ["ad.acl.yaml", "graph.license.yaml"]
+        );
+        let expected = "# header\nversion: 1\nconnections:\n  ad:\n    url: ldaps://dc01\n    password_env: HYBRIDCTL_AD_PASSWORD\nresources:\n  \
+# not exported (why): (A;;0x1000000;;;S-1-5-11) second line\n  - kind: ad.acl\n    name: ou-staff-corp\n    object: OU=Staff,OU=Corp,{domain}\n    aces:\n    \
+- principal: CORP\\Helpdesk\n      allow:\n      - Reset password\n      applies_to: Descendant User objects\n";
+        assert_eq!(r.by_kind[0].1, expected);
+        // The graph file carries no AD connection (and here no graph one was used).
+        assert!(!r.by_kind[1].1.contains("ad:"), "{}", r.by_kind[1].1);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("all.yaml");
+        std::fs::write(&path, &r.all).unwrap();
+        let loaded = hybridctl_core::load::load(&path).unwrap();
+        assert_eq!(loaded.resources().len(), 2);
+    }
+}

@@ -15,6 +15,7 @@ use hybridctl_core::{Address, Diagnostic, Diagnostics, Kind};
 use super::acl::{self, LiveDacl};
 use super::directory::Directory;
 use super::rights::{applies_to_words, mask, AppliesTo};
+use super::schema::Schema;
 use super::security::{ace_flags, ace_to_sddl, control, AccessAce, Ace, SecurityDescriptor, Sid};
 use crate::export::{make_unique, name_for_dn, Exported};
 use crate::ldap::connection::result_code;
@@ -66,7 +67,11 @@ pub async fn acls(settings: &AdSettings, req: &AclRequest) -> Result<Vec<Exporte
                         .hint("write DOMAIN\\name, a UPN, a SID, or a well-known name such as `Authenticated Users`")
                         .into())
                 }
-                None => unreachable!("resolve_principals answers every name"),
+                None => {
+                    return Err(Diagnostic::new(format!("--principal {name}: not resolved"))
+                        .hint("check the name")
+                        .into())
+                }
             }
         }
     };
@@ -348,27 +353,17 @@ fn translate(ace: &Ace, dir: &Directory, written: &HashMap<Sid, String>) -> Tran
         }
         _ => return not_exported("an ACE type hybridctl does not manage"),
     };
-    let class = a.inherited_object_type.map(|g| dir.schema.class_display(g));
-    let applies_to = applies_to_words(a.flags, class.as_deref());
-    let scope_ok = AppliesTo::parse(&applies_to).is_some_and(|p| {
-        p.flags() == a.flags & ace_flags::INHERITANCE
-            && match &p {
-                AppliesTo::DescendantsOfClass(c) => {
-                    dir.schema.class_guid(c) == a.inherited_object_type
-                }
-                _ => a.inherited_object_type.is_none(),
-            }
-    });
-    if !scope_ok {
-        return not_exported(&format!(
-            "its scope, `{applies_to}`, has no applies_to form"
-        ));
-    }
+    let applies_to = match applies_to_of(a, &dir.schema) {
+        Ok(words) => words,
+        Err(words) => {
+            return not_exported(&format!("its scope, `{words}`, has no applies_to form"))
+        }
+    };
     let principal = written
         .get(&a.sid)
         .cloned()
         .unwrap_or_else(|| a.sid.to_string());
-    let (words, left) = words_for(a, dir);
+    let (words, left) = words_for(a, &dir.schema);
     if words.is_empty() {
         return not_exported("no right in it has a name hybridctl can write back");
     }
@@ -391,13 +386,32 @@ fn translate(ace: &Ace, dir: &Directory, written: &HashMap<Sid, String>) -> Tran
     }
 }
 
+/// ADUC's "Applies to" for `a`, when it reads back to exactly its flags and class;
+/// otherwise `Err` with the words ADUC would show.
+fn applies_to_of(a: &AccessAce, schema: &Schema) -> Result<String, String> {
+    let class = a.inherited_object_type.map(|g| schema.class_display(g));
+    let words = applies_to_words(a.flags, class.as_deref());
+    let exact = AppliesTo::parse(&words).is_some_and(|p| {
+        p.flags() == a.flags & ace_flags::INHERITANCE
+            && match &p {
+                AppliesTo::DescendantsOfClass(c) => schema.class_guid(c) == a.inherited_object_type,
+                _ => a.inherited_object_type.is_none(),
+            }
+    });
+    if exact {
+        Ok(words)
+    } else {
+        Err(words)
+    }
+}
+
 /// Words for the rights `a` grants that read back to rights it grants, and the bits left
 /// without a word. ADUC's names first; where they fail, the GUID forms.
-fn words_for(a: &AccessAce, dir: &Directory) -> (Vec<String>, u32) {
+fn words_for(a: &AccessAce, schema: &Schema) -> (Vec<String>, u32) {
     let have = mask::specific(a.mask);
     let mut words = Vec::new();
     let mut named = 0u32;
-    let mut candidates = dir.schema.right_words(have, a.object_type);
+    let mut candidates = schema.right_words(have, a.object_type);
     if let Some(g) = a.object_type {
         candidates.extend([
             format!("Read {g}"),
@@ -408,7 +422,7 @@ fn words_for(a: &AccessAce, dir: &Directory) -> (Vec<String>, u32) {
         ]);
     }
     for w in candidates {
-        let Ok(r) = dir.schema.right(&w) else {
+        let Ok(r) = schema.right(&w) else {
             continue;
         };
         let grants = r.object_type == a.object_type && r.mask != 0 && have & r.mask == r.mask;
@@ -504,7 +518,138 @@ pub fn password_policy_of(head: &ldap::DomainHead) -> Exported {
 
 #[cfg(test)]
 mod tests {
+    use super::super::schema::{RightEntry, SchemaEntry};
+    use super::super::security::{ace_type, Guid};
     use super::*;
+
+    const PWD_LAST_SET: &str = "bf967a0a-0de6-11d0-a285-00aa003049e2";
+    const USER: &str = "bf967aba-0de6-11d0-a285-00aa003049e2";
+    const RESET: &str = "00299570-246d-11d0-a768-00aa006e0529";
+    const UNKNOWN: &str = "0badc0de-1234-4321-8765-0123456789ab";
+    const CI: u8 = ace_flags::CONTAINER_INHERIT;
+    const IO: u8 = ace_flags::INHERIT_ONLY;
+
+    fn g(s: &str) -> Guid {
+        s.parse().unwrap()
+    }
+
+    fn schema() -> Schema {
+        Schema::new(
+            vec![
+                SchemaEntry {
+                    ldap_name: "pwdLastSet".into(),
+                    cn: "Pwd-Last-Set".into(),
+                    guid: g(PWD_LAST_SET),
+                    is_class: false,
+                },
+                SchemaEntry {
+                    ldap_name: "user".into(),
+                    cn: "User".into(),
+                    guid: g(USER),
+                    is_class: true,
+                },
+            ],
+            vec![RightEntry {
+                cn: "User-Force-Change-Password".into(),
+                display_name: Some("Reset Password".into()),
+                guid: g(RESET),
+                valid_accesses: mask::CONTROL_ACCESS,
+            }],
+        )
+    }
+
+    fn ace(flags: u8, m: u32, object: Option<&str>, inherited: Option<&str>) -> AccessAce {
+        AccessAce {
+            ace_type: if object.is_some() || inherited.is_some() {
+                ace_type::ACCESS_ALLOWED_OBJECT
+            } else {
+                ace_type::ACCESS_ALLOWED
+            },
+            flags,
+            mask: m,
+            object_type: object.map(g),
+            inherited_object_type: inherited.map(g),
+            sid: "S-1-5-11".parse().unwrap(),
+            extra_object_flags: 0,
+            trailer: vec![],
+        }
+    }
+
+    #[test]
+    fn rights_are_named_only_when_they_read_back() {
+        let s = schema();
+        let words = |a: AccessAce| words_for(&a, &s);
+        assert_eq!(
+            words(ace(0, mask::READ | mask::WRITE_DAC, None, None)),
+            (
+                vec!["Read".to_string(), "Modify permissions".to_string()],
+                0
+            )
+        );
+        // Generic bits count as what they stand for.
+        assert_eq!(
+            words(ace(0, mask::GENERIC_ALL, None, None)),
+            (vec!["Full control".to_string()], 0)
+        );
+        assert_eq!(
+            words(ace(
+                0,
+                mask::READ_PROP | mask::WRITE_PROP,
+                Some(PWD_LAST_SET),
+                None
+            ))
+            .0,
+            ["Read pwdLastSet", "Write pwdLastSet"]
+        );
+        assert_eq!(
+            words(ace(0, mask::CONTROL_ACCESS, Some(RESET), None)).0,
+            ["Reset Password"]
+        );
+        // A bit no word covers is left over, never guessed.
+        assert_eq!(
+            words(ace(0, mask::READ_PROP | 0x0100_0000, None, None)),
+            (vec!["Read all properties".to_string()], 0x0100_0000)
+        );
+        // CR on an attribute: "All extended rights" would grant it for every object type.
+        assert_eq!(
+            words(ace(
+                0,
+                mask::CONTROL_ACCESS | mask::READ_PROP,
+                Some(PWD_LAST_SET),
+                None
+            )),
+            (vec!["Read pwdLastSet".to_string()], mask::CONTROL_ACCESS)
+        );
+        // An object type the schema does not know has no words at all.
+        assert_eq!(
+            words(ace(0, mask::READ_PROP, Some(UNKNOWN), None)),
+            (vec![], mask::READ_PROP)
+        );
+    }
+
+    #[test]
+    fn applies_to_only_when_the_spec_can_say_it() {
+        let s = schema();
+        assert_eq!(
+            applies_to_of(&ace(CI | IO, mask::READ_PROP, None, Some(USER)), &s),
+            Ok("Descendant User objects".to_string())
+        );
+        assert_eq!(
+            applies_to_of(&ace(CI, mask::READ_PROP, None, None), &s),
+            Ok("This object and all descendant objects".to_string())
+        );
+        // ADUC can say these; the spec cannot.
+        assert_eq!(
+            applies_to_of(&ace(CI, mask::READ_PROP, None, Some(USER)), &s),
+            Err("This object and descendant User objects".to_string())
+        );
+        assert!(applies_to_of(
+            &ace(ace_flags::OBJECT_INHERIT, mask::READ_PROP, None, None),
+            &s
+        )
+        .is_err());
+        assert!(applies_to_of(&ace(CI | IO, mask::READ_PROP, None, Some(UNKNOWN)), &s).is_err());
+    }
 
     #[test]
     fn dn_keeps_its_spelling_with_domain_replaced() {
