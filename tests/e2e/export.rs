@@ -199,6 +199,35 @@ fn export_to_a_folder_writes_one_file_per_kind() {
 }
 
 #[test]
+fn an_object_without_explicit_aces_is_not_an_empty_resource() {
+    let lab = lab();
+    let ou = lab.scratch_ou("export-bare");
+    let sd = lab.sddl(&ou);
+    // Only inherited ACEs left, written back by ldbmodify.
+    let dacl = sd.split("D:").nth(1).unwrap().split("S:").next().unwrap();
+    let (flags, aces) = dacl.split_at(dacl.find('(').unwrap());
+    let inherited: String = aces
+        .split_inclusive(')')
+        .filter(|a| a.split(';').nth(1).unwrap_or_default().contains("ID"))
+        .collect();
+    let owner = sd.split("D:").next().unwrap();
+    lab.ldb_modify(&format!(
+        "dn: {ou}\nchangetype: modify\nreplace: nTSecurityDescriptor\nnTSecurityDescriptor: {owner}D:{flags}{inherited}\n"
+    ));
+    assert!(lab.explicit_aces(&ou).is_empty(), "{}", lab.sddl(&ou));
+    let run = lab.hybridctl(&["export", "--acl", &ou]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(!run.stdout.contains("kind: ad.acl"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains(&format!(
+            "warning: `{ou}`: no explicit ACE hybridctl can write"
+        )),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn export_bad_input_is_named() {
     let lab = lab();
     let missing = lab.hybridctl(&["export", "--acl", "OU=NoSuchOu,{domain}"]);

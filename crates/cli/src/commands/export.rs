@@ -42,7 +42,12 @@ pub async fn run(a: ExportArgs, ctx: &mut Context) -> Result<u8> {
                 authoritative: a.authoritative,
             };
             match ad_export::acls(settings, &req).await {
-                Ok(e) => exported.extend(e),
+                Ok((e, warnings)) => {
+                    exported.extend(e);
+                    for w in warnings {
+                        ctx.err(&format!("warning: {w}\n"));
+                    }
+                }
                 Err(d) => failed.extend(d),
             }
         }

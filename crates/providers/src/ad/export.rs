@@ -41,8 +41,12 @@ struct Object {
     dacl: LiveDacl,
 }
 
-/// Connects and exports the ACLs `req` names.
-pub async fn acls(settings: &AdSettings, req: &AclRequest) -> Result<Vec<Exported>, Diagnostics> {
+/// Connects and exports the ACLs `req` names; and warnings for objects nothing could be
+/// exported of (an `ad.acl` must hold an entry).
+pub async fn acls(
+    settings: &AdSettings,
+    req: &AclRequest,
+) -> Result<(Vec<Exported>, Vec<String>), Diagnostics> {
     let mut conn = Connection::open(settings)
         .await
         .map_err(|e| ldap::connect_diagnostic(e, settings))?;
@@ -107,14 +111,23 @@ pub async fn acls(settings: &AdSettings, req: &AclRequest) -> Result<Vec<Exporte
 
     let mut out = Vec::new();
     let mut names = Vec::new();
+    let mut warnings = Vec::new();
     let mut matched = false;
     for (i, o) in objects.iter().enumerate() {
         let named = i < req.objects.len();
         let (aces, mut notes) = entries(&o.dacl, &dir, &written, only.as_ref(), true);
-        if aces.is_empty() && notes.is_empty() && !named {
+        if aces.is_empty() {
+            // Below a named object, one without explicit ACEs is simply not listed.
+            if (named && only.is_none()) || !notes.is_empty() {
+                let mut w = format!("`{}`: no explicit ACE hybridctl can write", o.dn);
+                for n in &notes {
+                    w.push_str(&format!("\n  {n}"));
+                }
+                warnings.push(w + "\n  nothing exported for it");
+            }
             continue;
         }
-        matched |= !aces.is_empty();
+        matched = true;
         let object = spec_dn(&o.dn, &dir.domain_dn);
         let mut resource = AdAcl {
             name: String::new(),
@@ -162,7 +175,7 @@ pub async fn acls(settings: &AdSettings, req: &AclRequest) -> Result<Vec<Exporte
         .into());
     }
     make_unique(&mut names);
-    Ok(out
+    let exported = out
         .into_iter()
         .zip(names)
         .map(|((mut r, notes), name)| {
@@ -172,7 +185,8 @@ pub async fn acls(settings: &AdSettings, req: &AclRequest) -> Result<Vec<Exporte
                 notes,
             }
         })
-        .collect())
+        .collect();
+    Ok((exported, warnings))
 }
 
 /// `{domain}` for the domain's DN inside `dn`, so the spec serves any copy of the domain.
