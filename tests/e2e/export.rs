@@ -77,12 +77,19 @@ fn ou_export_covers_deny_object_unknown_and_protected_aces_and_shows_drift() {
     let user_class = "bf967aba-0de6-11d0-a285-00aa003049e2";
     let description = "bf967950-0de6-11d0-a285-00aa003049e2";
     let unknown = "0badc0de-1234-4321-8765-0123456789ab";
+    // A SID of the domain no account has (as one deleted since its ACE was made).
+    let domain_sid = lab
+        .sid_of("group", "Domain Admins")
+        .trim_end_matches("-512")
+        .to_string();
+    let orphan = format!("{domain_sid}-987654");
     for ace in [
         format!("(A;CI;LCRPLO;;;{sid})"),
         format!("(OD;;WP;{description};;{sid})"),
         format!("(OA;CIIO;WP;{pwd_last_set};{user_class};{sid})"),
         format!("(OA;;RP;{unknown};;{sid})"),
         format!("(A;;0x01000000;;;{sid})"),
+        format!("(A;;RC;;;{orphan})"),
     ] {
         lab.add_ace(&ou, &ace);
     }
@@ -115,6 +122,7 @@ fn ou_export_covers_deny_object_unknown_and_protected_aces_and_shows_drift() {
         format!("# not exported (no right in it has a name hybridctl can write back): (OA;;RP;{unknown};;"),
         "# not exported (no right in it has a name hybridctl can write back): (A;;0x1000000;;;".into(),
         "# inheritance is disabled on this object".into(),
+        format!("# not exported (its principal {orphan} resolves to no account (deleted?), so plan could not read it back): (A;;RC;;;{orphan})"),
     ] {
         assert!(text.contains(&words), "export lacks `{words}`:\n{text}");
     }

@@ -101,12 +101,12 @@ pub async fn acls(
         .resolve_principals(&mut conn, &names)
         .await
         .map_err(op_diagnostic)?;
+    // A SID that reads back to nothing (an account deleted since the ACE was made) cannot
+    // be planned: its ACEs become notes.
     let written: HashMap<Sid, String> = principals
         .iter()
-        .map(|(name, sid)| match back.get(name) {
-            Some(Ok(s)) if s == sid => (sid.clone(), name.clone()),
-            _ => (sid.clone(), sid.to_string()),
-        })
+        .filter(|(name, sid)| matches!(back.get(*name), Some(Ok(s)) if s == *sid))
+        .map(|(name, sid)| (sid.clone(), name.clone()))
         .collect();
 
     let mut out = Vec::new();
@@ -373,10 +373,12 @@ fn translate(ace: &Ace, dir: &Directory, written: &HashMap<Sid, String>) -> Tran
             return not_exported(&format!("its scope, `{words}`, has no applies_to form"))
         }
     };
-    let principal = written
-        .get(&a.sid)
-        .cloned()
-        .unwrap_or_else(|| a.sid.to_string());
+    let Some(principal) = written.get(&a.sid).cloned() else {
+        return not_exported(&format!(
+            "its principal {} resolves to no account (deleted?), so plan could not read it back",
+            a.sid
+        ));
+    };
     let (words, left) = words_for(a, &dir.schema);
     if words.is_empty() {
         return not_exported("no right in it has a name hybridctl can write back");
