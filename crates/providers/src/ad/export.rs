@@ -644,6 +644,29 @@ mod tests {
     }
 
     #[test]
+    fn the_guid_form_when_the_name_means_something_else() {
+        // A property set whose name is also an attribute's: `Read pwdLastSet` would read
+        // back as the property set, so the attribute's ACE is written by GUID.
+        let set = "4c164200-20c0-11d0-a768-00aa006e0529";
+        let s = Schema::new(
+            vec![SchemaEntry {
+                ldap_name: "pwdLastSet".into(),
+                cn: "Pwd-Last-Set".into(),
+                guid: g(PWD_LAST_SET),
+                is_class: false,
+            }],
+            vec![RightEntry {
+                cn: "Shadow".into(),
+                display_name: Some("pwdLastSet".into()),
+                guid: g(set),
+                valid_accesses: mask::READ_PROP | mask::WRITE_PROP,
+            }],
+        );
+        let a = ace(0, mask::READ_PROP, Some(PWD_LAST_SET), None);
+        assert_eq!(words_for(&a, &s), (vec![format!("Read {PWD_LAST_SET}")], 0));
+    }
+
+    #[test]
     fn applies_to_only_when_the_spec_can_say_it() {
         let s = schema();
         assert_eq!(
