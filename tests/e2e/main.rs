@@ -8,6 +8,7 @@ mod acl;
 mod bad_input;
 mod connection;
 mod examples;
+mod export;
 mod gpo;
 mod graph;
 mod init;

@@ -9,7 +9,7 @@ use hybridctl_core::Address;
 #[derive(Debug, Parser)]
 #[command(
     name = "hybridctl",
-    version,
+    version = env!("HYBRIDCTL_VERSION"),
     about = "Hybrid identity configuration as code: Active Directory permissions, planned and applied from a YAML spec.",
     after_help = "Exit codes: 0 success (no changes), 1 error, 2 changes or drift (plan with --detailed-exitcode, drift)."
 )]
@@ -37,6 +37,92 @@ pub enum Command {
     /// What a change to a git-tracked spec would do: the spec at REV and the working copy,
     /// both planned against live state, compared. Exit 2 when they differ.
     Diff(DiffArgs),
+    /// Write a spec of what is there now (ACLs, GPO security settings, the domain's password
+    /// policy, tenant settings), so an existing domain and tenant come under code.
+    /// `plan` on it says No changes.
+    Export(ExportArgs),
+    /// Print a shell completion script (install: see `hybridctl completions --help`).
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions(CompletionsArgs),
+    /// Write the man pages (hybridctl.1 and one per command), generated from these definitions.
+    Man(ManArgs),
+}
+
+const COMPLETIONS_HELP: &str = "Install:
+  bash:       hybridctl completions bash > ~/.local/share/bash-completion/completions/hybridctl
+  zsh:        hybridctl completions zsh > ~/.zfunc/_hybridctl   (with fpath+=~/.zfunc before compinit)
+  fish:       hybridctl completions fish > ~/.config/fish/completions/hybridctl.fish
+  PowerShell: hybridctl completions powershell >> $PROFILE";
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("what").multiple(true).required(true)
+    .args(["acl", "gpo", "password_policy", "graph", "all"])))]
+pub struct ExportArgs {
+    /// An object whose explicit ACEs to export as an ad.acl resource (repeatable);
+    /// `{domain}` stands for the domain root: `OU=Staff,{domain}`.
+    #[arg(long, value_name = "DN")]
+    pub acl: Vec<String>,
+    /// With --acl: also every object below that has explicit ACEs.
+    #[arg(long, requires = "acl")]
+    pub subtree: bool,
+    /// With --acl: only this principal's entries (DOMAIN\name, a UPN, a SID or a well-known name).
+    #[arg(long, value_name = "NAME", requires = "acl")]
+    pub principal: Option<String>,
+    /// With --acl: `authoritative: true` where every explicit ACE of the principals named
+    /// can be written exactly (one entry per ACE); elsewhere false, with a comment saying why.
+    #[arg(long, requires = "acl")]
+    pub authoritative: bool,
+    /// A GPO (display name or {GUID}) whose GptTmpl.inf keys to export as gpo.security (repeatable).
+    #[arg(long, value_name = "NAME|{GUID}")]
+    pub gpo: Vec<String>,
+    /// The domain head's password and lockout policy, as ad.password_policy.
+    #[arg(long)]
+    pub password_policy: bool,
+    /// The tenant's settings hybridctl manages and a licence check for what it has.
+    #[arg(long)]
+    pub graph: bool,
+    /// The domain root's ACL, the GPOs linked at it, the domain head and the tenant.
+    #[arg(long)]
+    pub all: bool,
+    /// Write to FILE, or to DIR one file per kind (DIR exists or ends in `/`). Default: stdout.
+    #[arg(long, value_name = "FILE|DIR")]
+    pub out: Option<PathBuf>,
+    /// Replace files that exist.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+}
+
+impl From<Shell> for clap_complete::Shell {
+    fn from(s: Shell) -> clap_complete::Shell {
+        match s {
+            Shell::Bash => clap_complete::Shell::Bash,
+            Shell::Zsh => clap_complete::Shell::Zsh,
+            Shell::Fish => clap_complete::Shell::Fish,
+            Shell::Powershell => clap_complete::Shell::PowerShell,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write hybridctl.1 and hybridctl-<command>.1 into DIR (e.g. /usr/local/share/man/man1);
+    /// without it, print hybridctl.1 to stdout.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

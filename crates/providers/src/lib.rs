@@ -4,6 +4,7 @@
 pub mod ad;
 pub mod discover;
 pub mod env;
+pub mod export;
 pub mod gpo;
 pub mod graph;
 pub mod ldap;

@@ -1,9 +1,12 @@
 //! One function per command; shared steps (load, connect) here.
 
 mod apply;
+mod completions;
 mod diff;
 mod drift;
+mod export;
 mod init;
+mod man;
 mod plan;
 mod schema;
 mod show;
@@ -29,6 +32,9 @@ pub async fn dispatch(command: Command, ctx: &mut Context) -> Result<u8> {
         Command::Schema => schema::run(ctx),
         Command::Init(a) => init::run(a, ctx).await,
         Command::Diff(a) => diff::run(a, ctx).await,
+        Command::Export(a) => export::run(a, ctx).await,
+        Command::Completions(a) => completions::run(a, ctx),
+        Command::Man(a) => man::run(a, ctx),
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod acl;
 pub mod directory;
+pub mod export;
 pub mod password_policy;
 pub mod rights;
 pub mod schema;

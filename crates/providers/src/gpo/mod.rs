@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod container;
+pub mod export;
 pub mod gpt_ini;
 pub mod inf;
 pub mod observed;

@@ -2,6 +2,7 @@
 
 pub mod assertion;
 pub mod client;
+pub mod export;
 pub mod resources;
 pub mod settings;
 
