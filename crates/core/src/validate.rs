@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use crate::password_settings::{self, SECTION};
 use crate::spec::{
-    AccountLockoutPolicy, AdAcl, GpoSecurity, GraphDirectorySync, PasswordPolicy, PreventionType,
-    Resource, Spec, TemplateSection, TemplateValue, APPLIES_TO_FORMS, SYNC_FEATURES,
-    SYNC_FEATURES_NOT_UPDATABLE,
+    AccountLockoutPolicy, AdAcl, EntraConnectPermissions, GpoSecurity, GraphDirectorySync,
+    PasswordPolicy, PreventionType, Resource, Spec, TemplateSection, TemplateValue,
+    APPLIES_TO_FORMS, SYNC_FEATURES, SYNC_FEATURES_NOT_UPDATABLE,
 };
 use crate::{suggest, Address, Diagnostic, Diagnostics};
 
@@ -98,6 +98,7 @@ pub fn validate(spec: &Spec) -> Diagnostics {
                 diags.push(Diagnostic::new("`steps` is empty").at(&address));
             }
             Resource::GraphDirectorySync(s) => diags.extend(directory_sync(&address, s)),
+            Resource::EntraConnectPermissions(e) => diags.extend(entra_connect(&address, e)),
             Resource::GraphLicense(_)
             | Resource::GraphAuthorizationPolicy(_)
             | Resource::Manual(_) => {}
@@ -115,6 +116,100 @@ pub fn validate(spec: &Spec) -> Diagnostics {
                         acl_objects.insert(object, address.clone());
                     }
                 }
+            }
+        }
+    }
+    diags.extend(coexistence(spec));
+    diags
+}
+
+/// The objects an `entra_connect.permissions` resource grants on, as written.
+pub fn connect_objects(e: &EntraConnectPermissions) -> Vec<String> {
+    let mut out: Vec<String> = e.scope.clone();
+    out.push("{domain}".to_string());
+    if e.admin_sd_holder {
+        out.push(ADMIN_SD_HOLDER.to_string());
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    out.retain(|dn| seen.insert(literal_dn(dn)));
+    out
+}
+
+/// Where protected accounts' DACLs come from.
+pub const ADMIN_SD_HOLDER: &str = "CN=AdminSDHolder,CN=System,{domain}";
+
+fn entra_connect(address: &Address, e: &EntraConnectPermissions) -> Diagnostics {
+    let mut diags = Diagnostics::default();
+    if e.account.trim().is_empty() {
+        diags.push(
+            Diagnostic::new("`account` is empty")
+                .at(address)
+                .hint("name the AD DS connector account, e.g. `CORP\\MSOL_817b9d8947c2`"),
+        );
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for f in &e.features {
+        if !seen.insert(*f) {
+            diags.push(Diagnostic::new(format!("feature `{f}` is listed twice")).at(address));
+        }
+    }
+    if e.scope.is_empty() {
+        diags.push(
+            Diagnostic::new("`scope` is empty")
+                .at(address)
+                .hint("leave it out for the domain root, or list DNs such as `OU=Sync,{domain}`"),
+        );
+    }
+    for (i, dn) in e.scope.iter().enumerate() {
+        if dn.trim().is_empty() {
+            diags.push(Diagnostic::new(format!("scope[{i}] is empty")).at(address));
+        }
+    }
+    diags
+}
+
+/// `ad.acl` entries naming a connector account on an object its
+/// `entra_connect.permissions` manages: the account's explicit ACEs there belong to that
+/// resource, so such an entry would deny what a feature grants, or add or remove ACEs the
+/// other resource removes or adds on every apply. Matched as written here; the providers
+/// match again by SID.
+fn coexistence(spec: &Spec) -> Diagnostics {
+    let mut diags = Diagnostics::default();
+    let connects: Vec<(Address, &EntraConnectPermissions)> = spec
+        .resources
+        .iter()
+        .filter_map(|r| match r {
+            Resource::EntraConnectPermissions(e) => Some((r.address(), e)),
+            _ => None,
+        })
+        .collect();
+    for r in &spec.resources {
+        let Resource::AdAcl(acl) = r else { continue };
+        let object = literal_dn(&acl.object);
+        for (owner, e) in &connects {
+            if !connect_objects(e).iter().any(|o| literal_dn(o) == object) {
+                continue;
+            }
+            let account = e.account.trim().to_lowercase();
+            for (i, ace) in acl.aces.iter().enumerate() {
+                if ace.principal.trim().to_lowercase() != account {
+                    continue;
+                }
+                let what = match (acl.authoritative, ace.deny.is_empty()) {
+                    (true, _) => "an authoritative entry for",
+                    (false, false) => "a deny for",
+                    (false, true) => "an entry for",
+                };
+                diags.push(
+                    Diagnostic::new(format!(
+                        "aces[{i}] is {what} `{}` on `{}`, whose ACEs there {owner} manages",
+                        ace.principal, acl.object
+                    ))
+                    .at(&r.address())
+                    .hint(format!(
+                        "the connector account's permissions on that object belong to {owner}: change its features, or take the entry out of this ad.acl"
+                    )),
+                );
             }
         }
     }

@@ -1,0 +1,300 @@
+//! entra_connect.permissions against the lab: every feature Samba's schema supports,
+//! AdminSDHolder and the hardened account, checked with samba-tool.
+
+use std::collections::BTreeSet;
+
+use crate::harness::{aces, acl_spec, lab, norm, Specs};
+
+const USER: &str = "bf967aba-0de6-11d0-a285-00aa003049e2";
+const GROUP: &str = "bf967a9c-0de6-11d0-a285-00aa003049e2";
+const CONTACT: &str = "5cb41ed0-0e4c-11d0-a286-00aa003049e2";
+const INET_ORG_PERSON: &str = "4828cc14-1437-45bc-9b07-ad6f015e5f28";
+const COMPUTER: &str = "bf967a86-0de6-11d0-a285-00aa003049e2";
+const DEVICE: &str = "bf967a8e-0de6-11d0-a285-00aa003049e2";
+const FSP: &str = "89e31c12-8530-11d0-afda-00c04fd930c9";
+const RESET_PASSWORD: &str = "00299570-246d-11d0-a768-00aa006e0529";
+const CHANGE_PASSWORD: &str = "ab721a53-1e2f-11d0-9819-00aa0040529b";
+const UNEXPIRE_PASSWORD: &str = "ccc2dc7d-a6ad-4a7a-8846-c04e3cc53501";
+const GET_CHANGES: &str = "1131f6aa-9c07-11d1-f79f-00c04fc2dcd2";
+const GET_CHANGES_ALL: &str = "1131f6ad-9c07-11d1-f79f-00c04fc2dcd2";
+const LOCKOUT_TIME: &str = "28630ebf-41d5-11d1-a9c1-0000f80367c1";
+const PWD_LAST_SET: &str = "bf967a0a-0de6-11d0-a285-00aa003049e2";
+const CONSISTENCY_GUID: &str = "23773dc2-b63a-11d2-90e1-00c04fd91ab1";
+
+/// Every feature a plain Samba schema supports (not the Exchange public folders).
+const FEATURES: &str = "[basic_read, password_hash_sync, ms_ds_consistency_guid, password_writeback, unified_group_writeback, exchange_hybrid]";
+
+fn spec(account: &str, features: &str, profile: &str, extra: &str) -> String {
+    format!(
+        "version: 1\nresources:\n  - kind: entra_connect.permissions\n    name: connector\n    account: '{account}'\n    features: {features}\n    password_writeback_profile: {profile}\n{extra}"
+    )
+}
+
+/// The ACEs the catalogue puts on every scope object (and AdminSDHolder), per Microsoft's tables.
+fn scope_aces(sid: &str) -> Vec<String> {
+    let mut v: Vec<String> = [COMPUTER, DEVICE, FSP, USER, INET_ORG_PERSON, GROUP, CONTACT]
+        .iter()
+        .map(|c| format!("(OA;CIIO;RP;;{c};{sid})"))
+        .collect();
+    v.extend([
+        format!("(OA;CIIO;RPWP;{CONSISTENCY_GUID};{USER};{sid})"),
+        format!("(OA;CIIO;CR;{RESET_PASSWORD};{USER};{sid})"),
+        format!("(OA;CIIO;WP;{LOCKOUT_TIME};{USER};{sid})"),
+        format!("(OA;CIIO;WP;{PWD_LAST_SET};{USER};{sid})"),
+        format!("(OA;CIIO;CR;{CHANGE_PASSWORD};{USER};{sid})"),
+        format!("(OA;CIIO;CCDCLCSWRPWPDTLOSDRC;;{GROUP};{sid})"),
+    ]);
+    v.extend(
+        [USER, INET_ORG_PERSON, GROUP, CONTACT]
+            .iter()
+            .map(|c| format!("(OA;CIIO;RPWP;;{c};{sid})")),
+    );
+    v
+}
+
+fn root_aces(sid: &str) -> Vec<String> {
+    let mut v = scope_aces(sid);
+    v.extend([
+        format!("(OA;;CR;{GET_CHANGES};;{sid})"),
+        format!("(OA;;CR;{GET_CHANGES_ALL};;{sid})"),
+        format!("(OA;CI;CR;{UNEXPIRE_PASSWORD};;{sid})"),
+    ]);
+    v
+}
+
+/// The account's explicit ACEs on `dn` as samba-tool shows them, each normalized; panics
+/// on a duplicate.
+fn account_aces(dn: &str, sid: &str) -> BTreeSet<String> {
+    let sd = lab().sddl(dn);
+    let explicit =
+        |a: &str| a.contains(sid) && !a.split(';').nth(1).unwrap_or_default().contains("ID");
+    let raw: Vec<&str> = sd.split('(').filter(|a| explicit(a)).collect();
+    let set: BTreeSet<String> = aces(&sd).into_iter().filter(|a| explicit(a)).collect();
+    assert_eq!(raw.len(), set.len(), "an ACE is there twice on {dn}: {sd}");
+    set
+}
+
+fn normed(v: &[String]) -> BTreeSet<String> {
+    v.iter().map(|a| norm(a)).collect()
+}
+
+#[test]
+fn every_feature_admin_sd_holder_and_hardening_end_to_end() {
+    let _shared = crate::harness::shared_objects();
+    let lab = lab();
+    let (sam, sid) = lab.connector();
+    let account = format!("{}\\{sam}", lab.netbios);
+    let account_dn = format!("CN={sam},CN=Users,{}", lab.domain_dn);
+    let holder = format!("CN=AdminSDHolder,CN=System,{}", lab.domain_dn);
+    let specs = Specs::new();
+    let full = specs.write(
+        "full.yaml",
+        &spec(
+            &account,
+            FEATURES,
+            "tutorial",
+            "    admin_sd_holder: true\n    restrict_account: true\n",
+        ),
+    );
+    let full = full.to_str().unwrap();
+
+    let plan = lab.hybridctl(&["plan", "-f", full, "--detailed-exitcode"]);
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    for words in [
+        format!("{}: allow {account}: Reset Password (Descendant User objects) [password_writeback]", lab.domain_dn),
+        format!("{holder}: allow {account}: Read all properties (Descendant User objects) [basic_read]"),
+        format!("{}: allow {account}: Replicating Directory Changes (This object only) [basic_read, password_hash_sync]", lab.domain_dn),
+        format!("+ {account_dn}: inheritance disabled (protected DACL): the "),
+        format!("- {account_dn}: inherited: allow "),
+    ] {
+        assert!(plan.stdout.contains(&words), "plan lacks {words}:\n{}", plan.stdout);
+    }
+    for note in [
+        "the `module` profile lacks Change Password",
+        "SDProp resets their DACL from AdminSDHolder",
+        "since Entra Connect 2.0.3.0",
+    ] {
+        assert!(
+            plan.stdout.contains(note),
+            "plan lacks note {note}:\n{}",
+            plan.stdout
+        );
+    }
+
+    let apply = lab.hybridctl(&["apply", "-f", full, "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.all());
+
+    // samba-tool shows exactly Microsoft's ACEs, each once.
+    assert_eq!(account_aces(&lab.domain_dn, &sid), normed(&root_aces(&sid)));
+    assert_eq!(account_aces(&holder, &sid), normed(&scope_aces(&sid)));
+    let sd = lab.sddl(&account_dn);
+    assert!(
+        sd.contains("D:P"),
+        "the account's DACL is not protected: {sd}"
+    );
+    let explicit: BTreeSet<String> = aces(&sd)
+        .into_iter()
+        .filter(|a| !a.ends_with(";PS)"))
+        .collect();
+    let restricted = normed(&[
+        "(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;SY)".into(),
+        "(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;EA)".into(),
+        "(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;DA)".into(),
+        "(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)".into(),
+        "(A;;LCRPLORC;;;ED)".into(),
+        "(A;;LCRPLORC;;;AU)".into(),
+    ]);
+    assert_eq!(explicit, restricted, "{sd}");
+    assert!(
+        !sd.contains(";ID"),
+        "inherited ACEs left on the account: {sd}"
+    );
+
+    let again = lab.hybridctl(&["plan", "-f", full, "--detailed-exitcode"]);
+    assert_eq!(again.code, 0, "{}", again.all());
+
+    // Switching the writeback profile removes exactly Change password and Unexpire Password.
+    let module = specs.write(
+        "module.yaml",
+        &spec(
+            &account,
+            FEATURES,
+            "module",
+            "    admin_sd_holder: true\n    restrict_account: true\n",
+        ),
+    );
+    let saved = specs.path("module.json");
+    let out = lab.hybridctl(&[
+        "plan",
+        "-f",
+        module.to_str().unwrap(),
+        "--out",
+        saved.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(
+        out.stdout
+            .contains("the `tutorial` profile adds Change Password"),
+        "{}",
+        out.stdout
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    let changes = json["resources"][0]["changes"].as_array().unwrap();
+    let mut removed: Vec<String> = changes
+        .iter()
+        .map(|c| {
+            assert_eq!(c["op"], "remove", "{c}");
+            c["entry"]["code"].as_str().unwrap().to_string()
+        })
+        .collect();
+    removed.sort();
+    let mut want = vec![
+        format!("(OA;CIIO;CR;{CHANGE_PASSWORD};{USER};{sid})"),
+        format!("(OA;CIIO;CR;{CHANGE_PASSWORD};{USER};{sid})"),
+        format!("(OA;CI;CR;{UNEXPIRE_PASSWORD};;{sid})"),
+    ];
+    want.sort();
+    // Change password goes from the domain root and from AdminSDHolder.
+    assert_eq!(removed, want, "{}", out.stdout);
+
+    // An ACE removed out of band is reported by feature.
+    lab.remove_ace(
+        &lab.domain_dn,
+        &format!("(OA;CIIO;CR;{RESET_PASSWORD};{USER};{sid})"),
+    );
+    let drift = lab.hybridctl(&["drift", "-f", full]);
+    assert_eq!(drift.code, 2, "{}", drift.all());
+    assert!(
+        drift.stdout.contains(&format!(
+            "+ {}: allow {account}: Reset Password (Descendant User objects) [password_writeback]",
+            lab.domain_dn
+        )),
+        "{}",
+        drift.stdout
+    );
+
+    // Features removed: the root and AdminSDHolder are as before for other tests.
+    let none = specs.write(
+        "none.yaml",
+        &spec(&account, "[]", "tutorial", "    admin_sd_holder: true\n"),
+    );
+    let clean = lab.hybridctl(&["apply", "-f", none.to_str().unwrap(), "--auto-approve"]);
+    assert_eq!(clean.code, 0, "{}", clean.all());
+    assert!(account_aces(&lab.domain_dn, &sid).is_empty());
+    assert!(account_aces(&holder, &sid).is_empty());
+}
+
+#[test]
+fn exchange_public_folders_need_the_exchange_schema() {
+    let lab = lab();
+    let specs = Specs::new();
+    let account = format!("{}\\{}", lab.netbios, lab.env["HYBRIDCTL_LAB_CONNECTOR"]);
+    let s = specs.write(
+        "pf.yaml",
+        &spec(
+            &account,
+            "[basic_read, exchange_mail_public_folder]",
+            "module",
+            "",
+        ),
+    );
+    let plan = lab.hybridctl(&["plan", "-f", s.to_str().unwrap()]);
+    assert_eq!(plan.code, 1, "{}", plan.all());
+    for part in [
+        "feature `exchange_mail_public_folder` needs class `publicFolder`",
+        "Exchange schema",
+        "take `exchange_mail_public_folder` out of `features`",
+    ] {
+        assert!(plan.stderr.contains(part), "{part}: {}", plan.stderr);
+    }
+}
+
+#[test]
+fn unknown_features_and_conflicting_acls_are_refused() {
+    let lab = lab();
+    let specs = Specs::new();
+    let account = format!("{}\\{}", lab.netbios, lab.env["HYBRIDCTL_LAB_CONNECTOR"]);
+    let bad = specs.write("bad.yaml", &spec(&account, "[basic_reed]", "module", ""));
+    let v = lab.hybridctl(&["validate", "-f", bad.to_str().unwrap()]);
+    assert_eq!(v.code, 1, "{}", v.all());
+    assert!(
+        v.all().contains("basic_reed") && v.all().contains("basic_read"),
+        "{}",
+        v.all()
+    );
+
+    // A deny for the account on an object the resource manages: refused offline.
+    let deny = format!(
+        "{}\n{}",
+        spec(&account, "[basic_read]", "module", ""),
+        acl_spec(
+            "deny",
+            "{domain}",
+            &format!("      - {{principal: '{account}', deny: [Read all properties], applies_to: Descendant User objects}}\n"),
+        )
+        .split_once("resources:\n")
+        .unwrap()
+        .1
+    );
+    let deny = specs.write("deny.yaml", &deny);
+    let v = lab.hybridctl(&["validate", "-f", deny.to_str().unwrap()]);
+    assert_eq!(v.code, 1, "{}", v.all());
+    assert!(v.all().contains("is a deny for"), "{}", v.all());
+
+    // The same account by SID, authoritative: refused at plan time, nothing written.
+    let sid = lab.sid_of("user", &lab.env["HYBRIDCTL_LAB_CONNECTOR"]);
+    let auth = format!(
+        "{}\n  - kind: ad.acl\n    name: auth\n    object: '{{domain}}'\n    authoritative: true\n    aces:\n      - {{principal: '{sid}', allow: [Read all properties], applies_to: Descendant User objects}}\n",
+        spec(&account, "[basic_read]", "module", "")
+    );
+    let auth = specs.write("auth.yaml", &auth);
+    let p = lab.hybridctl(&["plan", "-f", auth.to_str().unwrap()]);
+    assert_eq!(p.code, 1, "{}", p.all());
+    assert!(
+        p.stderr
+            .contains("is an authoritative entry for the connector account"),
+        "{}",
+        p.stderr
+    );
+}
