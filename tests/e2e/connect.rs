@@ -298,3 +298,106 @@ fn unknown_features_and_conflicting_acls_are_refused() {
         p.stderr
     );
 }
+
+/// `ad.acl`'s `inheritance` (what `restrict_account` builds on): disabling lists every
+/// inherited ACE that goes away, samba-tool shows a protected DACL without them, a second
+/// plan is empty, and enabling brings them back.
+#[test]
+fn acl_inheritance_disabled_and_enabled_on_a_scratch_ou() {
+    let lab = lab();
+    let ou = lab.scratch_ou("inherit");
+    let (sam, sid) = lab.user("inh");
+    let p = format!("{}\\{sam}", lab.netbios);
+    let specs = Specs::new();
+    let acl = |inheritance: &str, authoritative: bool| {
+        let auth = if authoritative {
+            "    authoritative: true\n"
+        } else {
+            ""
+        };
+        acl_spec(
+            "ou",
+            &ou,
+            &format!("      - {{principal: '{p}', allow: [Read], applies_to: This object only}}\n"),
+        )
+        .replace(
+            "    aces:\n",
+            &format!("    inheritance: {inheritance}\n{auth}    aces:\n"),
+        )
+    };
+    let before = lab.sddl(&ou);
+    let inherited = aces(&before)
+        .into_iter()
+        .filter(|a| a.split(';').nth(1).unwrap_or_default().contains("ID"))
+        .count();
+    assert!(inherited > 0, "the scratch OU inherits nothing: {before}");
+
+    let off = specs.write("off.yaml", &acl("disabled", false));
+    let off = off.to_str().unwrap();
+    let plan = lab.hybridctl(&["plan", "-f", off, "--detailed-exitcode"]);
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    assert!(
+        plan.stdout.contains(&format!(
+            "+ inheritance disabled (protected DACL): the {inherited} inherited ACE(s) are gone, NOT copied as explicit ACEs"
+        )),
+        "{}",
+        plan.stdout
+    );
+    assert_eq!(
+        plan.stdout.matches("- inherited: ").count(),
+        inherited,
+        "{}",
+        plan.stdout
+    );
+    let apply = lab.hybridctl(&["apply", "-f", off, "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.all());
+    let sd = lab.sddl(&ou);
+    assert!(sd.contains("D:P"), "not protected: {sd}");
+    assert!(!sd.contains("ID;"), "inherited ACEs left: {sd}");
+    assert!(
+        aces(&sd).contains(&norm(&format!("(A;;LCRPLORC;;;{sid})"))),
+        "{sd}"
+    );
+    // The explicit ACEs the OU had stay (no authoritative): only the inherited ones went.
+    let explicit_before: BTreeSet<String> = aces(&before)
+        .into_iter()
+        .filter(|a| !a.split(';').nth(1).unwrap_or_default().contains("ID"))
+        .collect();
+    assert!(explicit_before.is_subset(&aces(&sd)), "{before}\n{sd}");
+    let again = lab.hybridctl(&["plan", "-f", off, "--detailed-exitcode"]);
+    assert_eq!(again.code, 0, "{}", again.all());
+
+    // disabled + authoritative: the spec owns the whole DACL.
+    let own = specs.write("own.yaml", &acl("disabled", true));
+    let own = own.to_str().unwrap();
+    assert_eq!(
+        lab.hybridctl(&["apply", "-f", own, "--auto-approve"]).code,
+        0
+    );
+    assert_eq!(
+        aces(&lab.sddl(&ou)),
+        [norm(&format!("(A;;LCRPLORC;;;{sid})"))].into(),
+    );
+
+    let on = specs.write("on.yaml", &acl("enabled", false));
+    let on = on.to_str().unwrap();
+    let plan = lab.hybridctl(&["plan", "-f", on, "--detailed-exitcode"]);
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    assert!(
+        plan.stdout.contains("+ inheritance enabled"),
+        "{}",
+        plan.stdout
+    );
+    assert_eq!(
+        lab.hybridctl(&["apply", "-f", on, "--auto-approve"]).code,
+        0
+    );
+    let sd = lab.sddl(&ou);
+    assert!(!sd.contains("D:P"), "still protected: {sd}");
+    assert!(sd.contains("ID;"), "nothing inherited again: {sd}");
+    assert_eq!(
+        lab.hybridctl(&["plan", "-f", on, "--detailed-exitcode"])
+            .code,
+        0
+    );
+}

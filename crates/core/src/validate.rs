@@ -698,6 +698,64 @@ mod tests {
     }
 
     #[test]
+    fn an_acl_naming_the_connector_account_on_its_objects_is_refused() {
+        let base = "version: 1\nresources:\n  - kind: entra_connect.permissions\n    name: c\n    account: LAB\\MSOL_1\n    features: [basic_read]\n    admin_sd_holder: true\n  - kind: ad.acl\n    name: a\n";
+        let refused = [
+            (
+                "object: '{domain}'",
+                "deny: [Read all properties]",
+                "a deny for",
+            ),
+            (
+                "object: 'CN=AdminSDHolder,CN=System,{domain}'\n    authoritative: true",
+                "allow: [Read]",
+                "an authoritative entry for",
+            ),
+            ("object: '{domain}'", "allow: [Read]", "an entry for"),
+        ];
+        for (object, rights, what) in refused {
+            let text = format!("{base}    {object}\n    aces:\n      - {{principal: 'lab\\msol_1', {rights}, applies_to: This object only}}\n");
+            let m = messages(&validate(&spec(&text)));
+            assert!(m.iter().any(|m| m.contains(what)), "{text}\n{m:?}");
+        }
+        // Another principal, or another object: fine.
+        for (object, who) in [
+            ("{domain}", "LAB\\Helpdesk"),
+            ("OU=Staff,{domain}", "LAB\\MSOL_1"),
+        ] {
+            let text = format!("{base}    object: '{object}'\n    aces:\n      - {{principal: '{who}', deny: [Read], applies_to: This object only}}\n");
+            assert_eq!(
+                messages(&validate(&spec(&text))),
+                Vec::<String>::new(),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn entra_connect_offline_checks() {
+        let text = "version: 1\nresources:\n  - kind: entra_connect.permissions\n    name: c\n    account: ' '\n    features: [basic_read, basic_read]\n    scope: []\n";
+        let m = messages(&validate(&spec(text)));
+        for want in [
+            "`account` is empty",
+            "`basic_read` is listed twice",
+            "`scope` is empty",
+        ] {
+            assert!(m.iter().any(|m| m.contains(want)), "{want}: {m:?}");
+        }
+        let e = crate::load::parse(
+            "version: 1\nresources:\n  - kind: entra_connect.permissions\n    name: c\n    account: x\n    features: [basic_reed]\n",
+            std::path::Path::new("x.yaml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("basic_reed") && e.contains("exchange_mail_public_folder"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn applies_to_must_be_a_form() {
         let s = spec("version: 1\nresources:\n- kind: ad.acl\n  name: a\n  object: '{domain}'\n  aces:\n  - {principal: X, allow: [Read], applies_to: Everything below}\n  - {principal: X, allow: [Read], applies_to: descendant  user Objects}\n  - {principal: X, allow: [Read], applies_to: child objects only}\n");
         let d = validate(&s);

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use acl::AcePayload;
 use async_trait::async_trait;
-use hybridctl_core::spec::{AdAcl, ConnectFeature, EntraConnectPermissions, Resource};
+use hybridctl_core::spec::{AdAcl, ConnectFeature, EntraConnectPermissions, Inheritance, Resource};
 use hybridctl_core::{
     Address, ApplyData, Change, ChangeOp, Diagnostic, Diagnostics, Kind, Provider, ResourcePlan,
 };
@@ -59,6 +59,19 @@ fn moved_by_this_run(
         }
     }
     at == now
+}
+
+/// One `ad.acl` change as saved in the plan. Plans made before `inheritance` existed hold
+/// only bare ACEs, which still read.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+enum AclChange {
+    /// Set the DACL's protected flag (`disabled`) or clear it (`enabled`).
+    Inheritance { inheritance: Inheritance },
+    /// Shown only: an inherited ACE that goes away with the protected flag.
+    Inherited { inherited: AcePayload },
+    /// Add or remove this explicit ACE.
+    Ace(AcePayload),
 }
 
 /// What apply needs to find an `ad.acl` object again; saved in the plan, never shown.
@@ -298,19 +311,85 @@ async fn plan_acls(
     for (((address, spec), dn), desired) in acls.iter().zip(&dns).zip(wanted) {
         let (dn_read, live) = &live[&acl::normalize_dn(dn)];
         let desired = desired.expect("errors returned above");
-        let (removes, adds) = match acl::diff(&desired, spec.authoritative, live) {
-            Ok(d) => d,
+        // `inheritance: disabled` with `authoritative`: the spec owns the whole DACL, so
+        // explicit ACEs of principals it does not name go too.
+        let (others, rest) = match (spec.inheritance, spec.authoritative) {
+            (Some(Inheritance::Disabled), true) => acl::split_unowned(&desired, live),
+            _ => (Vec::new(), live.clone()),
+        };
+        let (removes, adds) = match acl::diff(&desired, spec.authoritative, &rest) {
+            Ok((r, a)) => (others.into_iter().chain(r).collect::<Vec<_>>(), a),
             Err(rs) => {
                 rs.iter()
                     .for_each(|r| refused.push(r.diagnostic(address, dir)));
                 continue;
             }
         };
+        let protected = live.control & control::DACL_PROTECTED != 0;
+        let protect = match spec.inheritance {
+            Some(Inheritance::Disabled) if !protected => Some(true),
+            Some(Inheritance::Enabled) if protected => Some(false),
+            _ => None,
+        };
         let after = acl::rebuild(&live.aces, &removes, &adds);
         let entries = |aces: &mut dyn Iterator<Item = &security::Ace>| {
             aces.map(|a| acl::entry(a, dir)).collect::<Vec<_>>()
         };
         let mut changes = Vec::new();
+        let mut before = Vec::new();
+        let mut after_entries = Vec::new();
+        if let Some(i) = spec.inheritance {
+            let dropped: Vec<&security::Ace> = match protect {
+                Some(true) => live.aces.iter().filter(|a| a.is_inherited()).collect(),
+                _ => Vec::new(),
+            };
+            before.push(connect::inheritance_entry("", live.control, None));
+            before.extend(dropped.iter().map(|a| {
+                let shown = acl::entry(a, dir);
+                hybridctl_core::Entry {
+                    text: format!("inherited: {}", shown.text),
+                    code: shown.code,
+                }
+            }));
+            let now = match i {
+                Inheritance::Disabled => live.control | control::DACL_PROTECTED,
+                Inheritance::Enabled => live.control & !control::DACL_PROTECTED,
+            };
+            after_entries.push(connect::inheritance_entry(
+                "",
+                now,
+                Some(dropped.len()).filter(|n| *n > 0),
+            ));
+            if let Some(p) = protect {
+                let text = match p {
+                    true => format!("disable inheritance (protected DACL): the {} inherited ACE(s) go away and are NOT copied as explicit ACEs", dropped.len()),
+                    false => "enable inheritance: the parent's inheritable ACEs apply again (the DC adds them)".to_string(),
+                };
+                changes.push(Change {
+                    op: ChangeOp::Set,
+                    entry: hybridctl_core::Entry {
+                        text,
+                        code: Some(if p { "D:P" } else { "D:" }.into()),
+                    },
+                    payload: serde_json::to_value(AclChange::Inheritance { inheritance: i })
+                        .expect("payload serializes"),
+                });
+                for a in dropped.iter().filter_map(|a| a.as_access()) {
+                    let shown = acl::entry(&security::Ace::Access(a.clone()), dir);
+                    changes.push(Change {
+                        op: ChangeOp::Remove,
+                        entry: hybridctl_core::Entry {
+                            text: format!("inherited, goes away: {}", shown.text),
+                            code: shown.code,
+                        },
+                        payload: serde_json::to_value(AclChange::Inherited {
+                            inherited: AcePayload::from(a),
+                        })
+                        .expect("payload serializes"),
+                    });
+                }
+            }
+        }
         for (op, list) in [(ChangeOp::Remove, &removes), (ChangeOp::Add, &adds)] {
             for a in list {
                 changes.push(Change {
@@ -320,13 +399,15 @@ async fn plan_acls(
                 });
             }
         }
+        before.extend(entries(&mut live.explicit()));
+        after_entries.extend(entries(&mut after.iter().filter(|a| !a.is_inherited())));
         plans.push(
             ResourcePlan::new(
                 address.clone(),
                 dn_read.clone(),
                 live.fingerprint(),
-                entries(&mut live.explicit()),
-                entries(&mut after.iter().filter(|a| !a.is_inherited())),
+                before,
+                after_entries,
                 changes,
             )
             .with_apply_data(ApplyData::new(&AclTarget {
@@ -358,21 +439,38 @@ async fn apply_acl(session: &mut Session, planned: &ResourcePlan) -> Result<(), 
     }
     let mut removes = Vec::new();
     let mut adds = Vec::new();
+    let mut inheritance = None;
     for c in &planned.changes {
-        let payload: AcePayload = serde_json::from_value(c.payload.clone()).map_err(|e| {
+        let change: AclChange = serde_json::from_value(c.payload.clone()).map_err(|e| {
             Diagnostic::new(format!("the plan holds an ACE hybridctl cannot read: {e}"))
         })?;
+        let payload = match change {
+            AclChange::Ace(p) => p,
+            AclChange::Inheritance { inheritance: i } => {
+                inheritance = Some(i);
+                continue;
+            }
+            // Shown only: the inherited ACEs go with the protected flag.
+            AclChange::Inherited { .. } => continue,
+        };
         let ace = AccessAce::try_from(&payload).map_err(|e| Diagnostic::new(e.to_string()))?;
         match c.op {
             ChangeOp::Add => adds.push(ace),
             ChangeOp::Remove | ChangeOp::Set => removes.push(ace),
         }
     }
-    let aces = acl::rebuild(&live.aces, &removes, &adds);
-    let sd = SecurityDescriptor::with_dacl(
-        live.control & (control::DACL_PROTECTED | control::DACL_AUTO_INHERITED),
-        Acl::new(aces),
-    );
+    let mut aces = acl::rebuild(&live.aces, &removes, &adds);
+    let mut ctl = live.control & (control::DACL_PROTECTED | control::DACL_AUTO_INHERITED);
+    match inheritance {
+        Some(Inheritance::Disabled) => {
+            // A protected DACL inherits nothing; the inherited ACEs are not written back.
+            ctl |= control::DACL_PROTECTED;
+            aces.retain(|a| !a.is_inherited());
+        }
+        Some(Inheritance::Enabled) => ctl &= !control::DACL_PROTECTED,
+        None => {}
+    }
+    let sd = SecurityDescriptor::with_dacl(ctl, Acl::new(aces));
     let bytes = sd
         .encode()
         .map_err(|e| Diagnostic::new(format!("cannot encode the new DACL of `{dn}`: {e}")))?;
@@ -674,7 +772,11 @@ async fn plan_connects(
                 whole: o.whole,
             });
             if o.whole {
-                before.push(connect::inheritance_entry(dn, l.control, None));
+                before.push(connect::inheritance_entry(
+                    &format!("{dn}: "),
+                    l.control,
+                    None,
+                ));
                 if !p.dropped_inherited.is_empty() {
                     before.extend(p.dropped_inherited.iter().map(|a| {
                         let shown = acl::entry(a, dir);
@@ -686,7 +788,7 @@ async fn plan_connects(
                 }
                 let now = l.control | control::DACL_PROTECTED;
                 after.push(connect::inheritance_entry(
-                    dn,
+                    &format!("{dn}: "),
                     now,
                     Some(p.dropped_inherited.len()).filter(|n| *n > 0),
                 ));

@@ -347,15 +347,16 @@ pub fn entry(
     }
 }
 
-/// The protected-DACL state of an object as a before/after line; `dropped` inherited ACEs
-/// that go away with it are named, since they are not copied.
-pub fn inheritance_entry(dn: &str, control_bits: u16, dropped: Option<usize>) -> Entry {
+/// The protected-DACL state of an object as a before/after line (`prefix` is `"<dn>: "`
+/// or empty); `dropped` inherited ACEs that go away with it are counted, since they are
+/// not copied.
+pub fn inheritance_entry(prefix: &str, control_bits: u16, dropped: Option<usize>) -> Entry {
     let text = match (control_bits & control::DACL_PROTECTED != 0, dropped) {
         (true, Some(n)) => format!(
-            "{dn}: inheritance disabled (protected DACL): the {n} inherited ACE(s) are gone, NOT copied as explicit ACEs"
+            "{prefix}inheritance disabled (protected DACL): the {n} inherited ACE(s) are gone, NOT copied as explicit ACEs"
         ),
-        (true, None) => format!("{dn}: inheritance disabled (protected DACL)"),
-        (false, _) => format!("{dn}: inheritance enabled"),
+        (true, None) => format!("{prefix}inheritance disabled (protected DACL)"),
+        (false, _) => format!("{prefix}inheritance enabled"),
     };
     Entry { text, code: None }
 }
