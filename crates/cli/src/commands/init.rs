@@ -26,6 +26,9 @@ pub async fn run(a: InitArgs, ctx: &mut Context) -> Result<u8> {
     // stand as a value, bare where they sit inside a comment or a string.
     let mut values: Vec<(&str, String)> = Vec::new();
     let mut placeholders: Vec<&str> = Vec::new();
+    // The Entra ID connector's name, `<tenant>.onmicrosoft.com - AAD`, from the connector
+    // account's description. Inside a manual step, so not a must-replace placeholder.
+    let mut aad_connector: Option<String> = None;
     let mut set =
         |key: &'static str, value: Option<String>, placeholder: &str, inside_text: bool| {
             let text = match value {
@@ -48,9 +51,12 @@ pub async fn run(a: InitArgs, ctx: &mut Context) -> Result<u8> {
                 .map_err(|d| anyhow::anyhow!("{d}"))?;
             let connector = pick_connector(&a, &domain.connectors, ctx)?;
             set("domain", Some(domain.dns_domain.clone()), "", true);
-            set("dns_domain", Some(domain.dns_domain.clone()), "", true);
             set("ldap_url", Some(s.url.clone()), "", false);
             set("ldap_user", Some(s.user.clone()), "", false);
+            aad_connector = connector
+                .as_ref()
+                .and_then(|c| domain.tenants.get(c))
+                .map(|t| format!("{t} - AAD"));
             let connector = connector.map(|c| format!("'{}\\{c}'", domain.netbios));
             set(
                 "connector",
@@ -71,7 +77,6 @@ pub async fn run(a: InitArgs, ctx: &mut Context) -> Result<u8> {
         None => {
             ctx.err("init: no AD connection (HYBRIDCTL_AD_URL unset, or --offline): writing placeholders\n");
             set("domain", None, "your domain", true);
-            set("dns_domain", None, "your domain", true);
             set("ldap_url", None, "ldaps://your-dc.example.com", false);
             set("ldap_user", None, "svc-hybridctl@example.com", false);
             set(
@@ -107,6 +112,10 @@ pub async fn run(a: InitArgs, ctx: &mut Context) -> Result<u8> {
         format!("#\n# PLACEHOLDERS: the values written '<like this>' ({}) must be replaced before planning.", placeholders.join(", "))
     };
     values.push(("notice", notice));
+    values.push((
+        "aad_connector",
+        aad_connector.unwrap_or_else(|| "<tenant>.onmicrosoft.com - AAD".to_string()),
+    ));
     let spec = values.iter().fold(TEMPLATE.to_string(), |spec, (k, v)| {
         spec.replace(&format!("{{{{{k}}}}}"), v)
     });
