@@ -401,3 +401,90 @@ fn acl_inheritance_disabled_and_enabled_on_a_scratch_ou() {
         0
     );
 }
+
+#[test]
+fn init_entra_connect_offline_and_from_the_lab() {
+    let lab = lab();
+    let specs = Specs::new();
+    let offline = specs.path("offline.yaml");
+    let run = lab.hybridctl_with(
+        &[
+            "init",
+            "entra-connect",
+            "--offline",
+            "--features",
+            "password_writeback,exchange_hybrid",
+            "--out",
+            offline.to_str().unwrap(),
+        ],
+        |_| {},
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    let text = std::fs::read_to_string(&offline).unwrap();
+    assert!(
+        text.contains("features: [password_writeback, exchange_hybrid]"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "# PLACEHOLDERS: the values written '<like this>' (domain, ldap_url, ldap_user, connector)"
+        ),
+        "{text}"
+    );
+    let v = lab.hybridctl(&["validate", "-f", offline.to_str().unwrap()]);
+    assert_eq!(v.code, 1, "{}", v.all());
+    assert!(
+        v.stderr
+            .contains("entra_connect.permissions.connector: account is still the placeholder"),
+        "{}",
+        v.stderr
+    );
+
+    let unknown = lab.hybridctl(&[
+        "init",
+        "entra-connect",
+        "--offline",
+        "--features",
+        "basic_reed",
+    ]);
+    assert_eq!(unknown.code, 1, "{}", unknown.all());
+    assert!(
+        unknown
+            .stderr
+            .contains("`basic_reed` is not a feature (features: basic_read, "),
+        "{}",
+        unknown.stderr
+    );
+
+    // Connected: the account and domain come from the lab; the plan shows the features' ACEs.
+    let (sam, _) = lab.connector();
+    let spec = specs.path("connected.yaml");
+    let spec = spec.to_str().unwrap();
+    let init = lab.hybridctl(&[
+        "init",
+        "entra-connect",
+        "--connector",
+        &sam,
+        "--features",
+        "basic_read,password_writeback",
+        "--out",
+        spec,
+    ]);
+    assert_eq!(init.code, 0, "{}", init.all());
+    let text = std::fs::read_to_string(spec).unwrap();
+    assert!(text.contains(&format!("account: 'LAB\\{sam}'")), "{text}");
+    assert!(!text.contains("PLACEHOLDERS"), "{text}");
+    let plan = lab.hybridctl(&["plan", "-f", spec, "--detailed-exitcode"]);
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    for words in [
+        "Read all properties (Descendant Computer objects) [basic_read]",
+        "Unexpire Password (This object and all descendant objects) [password_writeback]",
+    ] {
+        assert!(
+            plan.stdout
+                .contains(&format!("{}: allow LAB\\{sam}: {words}", lab.domain_dn)),
+            "{words}: {}",
+            plan.stdout
+        );
+    }
+}

@@ -1,17 +1,54 @@
-//! `init password-writeback`: a starting spec, filled in from the connected domain
-//! (its NetBIOS name, the GPO linked at its root, its connector account), or with
-//! clearly marked placeholders when offline.
+//! `init password-writeback` and `init entra-connect`: a starting spec, filled in from the
+//! connected domain (its NetBIOS name, the GPO linked at its root, its connector account),
+//! or with clearly marked placeholders when offline.
 
 use anyhow::{bail, Context as _, Result};
+use hybridctl_core::spec::ConnectFeature;
 use hybridctl_providers::discover;
 use hybridctl_providers::ldap::AdSettings;
 
-use crate::args::InitArgs;
+use crate::args::{InitArgs, Procedure};
 use crate::{exit, Context};
 
 const TEMPLATE: &str = include_str!("templates/password-writeback.yaml");
+const ENTRA_CONNECT: &str = include_str!("templates/entra-connect.yaml");
+
+/// What Express installs grant without writeback: read the directory, sync password hashes.
+const DEFAULT_FEATURES: &[ConnectFeature] =
+    &[ConnectFeature::BasicRead, ConnectFeature::PasswordHashSync];
+
+/// `--features` as features; an unknown one is an error that lists them all.
+fn features(words: &[String]) -> Result<Vec<ConnectFeature>> {
+    let mut out = Vec::new();
+    for w in words.iter().map(|w| w.trim()).filter(|w| !w.is_empty()) {
+        let Some(f) = ConnectFeature::ALL.iter().find(|f| f.as_str() == w) else {
+            let known: Vec<&str> = ConnectFeature::ALL.iter().map(|f| f.as_str()).collect();
+            bail!(
+                "--features: `{w}` is not a feature (features: {})",
+                known.join(", ")
+            );
+        };
+        if !out.contains(f) {
+            out.push(*f);
+        }
+    }
+    if out.is_empty() {
+        out = DEFAULT_FEATURES.to_vec();
+    }
+    Ok(out)
+}
 
 pub async fn run(a: InitArgs, ctx: &mut Context) -> Result<u8> {
+    let template = match a.procedure {
+        Procedure::PasswordWriteback => {
+            if !a.features.is_empty() {
+                bail!("--features is for `init entra-connect`; password-writeback always grants the writeback permissions");
+            }
+            TEMPLATE
+        }
+        Procedure::EntraConnect => ENTRA_CONNECT,
+    };
+    let features = features(&a.features)?;
     if let Some(out) = &a.out {
         if out.exists() && !a.force {
             bail!("{} exists; pass --force to replace it", out.display());
@@ -106,6 +143,8 @@ pub async fn run(a: InitArgs, ctx: &mut Context) -> Result<u8> {
         "client id of the app registration",
         false,
     );
+    // Only the placeholders the chosen template uses need replacing.
+    placeholders.retain(|k| template.contains(&format!("{{{{{k}}}}}")));
     let notice = if placeholders.is_empty() {
         "#".to_string()
     } else {
@@ -113,10 +152,18 @@ pub async fn run(a: InitArgs, ctx: &mut Context) -> Result<u8> {
     };
     values.push(("notice", notice));
     values.push((
+        "features",
+        features
+            .iter()
+            .map(|f| f.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+    ));
+    values.push((
         "aad_connector",
         aad_connector.unwrap_or_else(|| "<tenant>.onmicrosoft.com - AAD".to_string()),
     ));
-    let spec = values.iter().fold(TEMPLATE.to_string(), |spec, (k, v)| {
+    let spec = values.iter().fold(template.to_string(), |spec, (k, v)| {
         spec.replace(&format!("{{{{{k}}}}}"), v)
     });
     match &a.out {
@@ -170,5 +217,31 @@ fn pick_connector(a: &InitArgs, found: &[String], ctx: &mut Context) -> Result<O
             "several connector accounts are in the domain ({}); name one with --connector (Synchronization Service Manager > Connectors > the AD connector > Properties shows it)",
             many.join(", ")
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn features_parse_default_and_list_the_known_ones_on_error() {
+        assert_eq!(features(&[]).unwrap(), DEFAULT_FEATURES);
+        let asked = [
+            "password_writeback".to_string(),
+            " basic_read".into(),
+            "basic_read".into(),
+        ];
+        assert_eq!(
+            features(&asked).unwrap(),
+            [ConnectFeature::PasswordWriteback, ConnectFeature::BasicRead]
+        );
+        let e = features(&["pasword_writeback".to_string()])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("`pasword_writeback`") && e.contains("exchange_mail_public_folder"),
+            "{e}"
+        );
     }
 }
