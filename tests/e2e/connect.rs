@@ -488,3 +488,45 @@ fn init_entra_connect_offline_and_from_the_lab() {
         );
     }
 }
+
+/// The coexistence rule on one object: entra_connect.permissions owns the account's ACEs,
+/// an ad.acl there manages another principal's; one apply writes both (the second resource
+/// is not refused as stale because of the first one's write), and a second plan is empty.
+#[test]
+fn an_acl_for_another_principal_coexists_on_a_scope_ou() {
+    let lab = lab();
+    let ou = lab.scratch_ou("coexist");
+    let (sam, sid) = lab.connector();
+    let (helpdesk, helpdesk_sid) = lab.user("hd");
+    let account = format!("{}\\{sam}", lab.netbios);
+    let specs = Specs::new();
+    let text = format!(
+        "{}    scope: ['{ou}']\n  - kind: ad.acl\n    name: helpdesk\n    object: '{ou}'\n    aces:\n      - {{principal: '{}\\{helpdesk}', allow: [Reset password], applies_to: Descendant User objects}}\n",
+        spec(&account, "[ms_ds_consistency_guid, exchange_hybrid]", "module", ""),
+        lab.netbios
+    );
+    let s = specs.write("both.yaml", &text);
+    let s = s.to_str().unwrap();
+    let apply = lab.hybridctl(&["apply", "-f", s, "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}", apply.all());
+    assert_eq!(
+        account_aces(&ou, &sid),
+        normed(&[
+            format!("(OA;CIIO;RPWP;{CONSISTENCY_GUID};{USER};{sid})"),
+            format!("(OA;CIIO;RPWP;;{USER};{sid})"),
+            format!("(OA;CIIO;RPWP;;{INET_ORG_PERSON};{sid})"),
+            format!("(OA;CIIO;RPWP;;{GROUP};{sid})"),
+            format!("(OA;CIIO;RPWP;;{CONTACT};{sid})"),
+        ])
+    );
+    assert!(
+        lab.explicit_aces(&ou).contains(&norm(&format!(
+            "(OA;CIIO;CR;{RESET_PASSWORD};{USER};{helpdesk_sid})"
+        ))),
+        "{}",
+        lab.sddl(&ou)
+    );
+    assert!(account_aces(&lab.domain_dn, &sid).is_empty());
+    let again = lab.hybridctl(&["plan", "-f", s, "--detailed-exitcode"]);
+    assert_eq!(again.code, 0, "{}", again.all());
+}
