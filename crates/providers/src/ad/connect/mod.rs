@@ -461,6 +461,132 @@ mod tests {
         }
     }
 
+    use crate::ad::schema::{RightEntry, Schema, SchemaEntry};
+    use catalogue::{ROWS, TUTORIAL_EXTRAS};
+    use hybridctl_core::spec::WritebackProfile;
+
+    const ROOT: &str = "DC=lab,DC=example,DC=test";
+
+    /// A schema with everything the catalogue names by GUID (as Samba's base schema has),
+    /// and no Exchange classes.
+    fn directory() -> Directory {
+        let mut objects = Vec::new();
+        let mut rights = Vec::new();
+        for r in ROWS.iter().chain(TUTORIAL_EXTRAS) {
+            for s in [r.object_type, r.class].into_iter().flatten() {
+                match s {
+                    SchemaRef::ExtendedRight(n, g) => rights.push(RightEntry {
+                        cn: n.into(),
+                        display_name: None,
+                        guid: g.parse().unwrap(),
+                        valid_accesses: CONTROL_ACCESS,
+                    }),
+                    SchemaRef::Attribute(n, g) | SchemaRef::Class(n, g) => {
+                        objects.push(SchemaEntry {
+                            ldap_name: n.into(),
+                            cn: n.into(),
+                            guid: g.parse().unwrap(),
+                            is_class: matches!(s, SchemaRef::Class(..)),
+                        })
+                    }
+                    SchemaRef::ClassByName(..) => {}
+                }
+            }
+        }
+        Directory::for_tests(ROOT, "S-1-5-21-1-2-3", Schema::new(objects, rights))
+    }
+
+    fn connect(
+        features: Vec<ConnectFeature>,
+        scope: &[&str],
+        holder: bool,
+    ) -> EntraConnectPermissions {
+        EntraConnectPermissions {
+            name: "c".into(),
+            account: "LAB\\MSOL_1".into(),
+            features,
+            password_writeback_profile: WritebackProfile::Tutorial,
+            scope: scope.iter().map(|s| s.to_string()).collect(),
+            admin_sd_holder: holder,
+            restrict_account: false,
+        }
+    }
+
+    #[test]
+    fn root_rights_stay_on_the_root_and_the_rest_follow_the_scope() {
+        let dir = directory();
+        let a: Sid = A.parse().unwrap();
+        let ou = "OU=Sync,{domain}";
+        let spec = connect(
+            vec![
+                ConnectFeature::BasicRead,
+                ConnectFeature::PasswordHashSync,
+                ConnectFeature::PasswordWriteback,
+            ],
+            &[ou],
+            true,
+        );
+        let objects = expand(&spec, &dir, &a, None).unwrap();
+        let dns: Vec<&str> = objects.iter().map(|o| o.dn.as_str()).collect();
+        let holder = format!("CN=AdminSDHolder,CN=System,{ROOT}");
+        assert_eq!(dns, [ROOT, &format!("OU=Sync,{ROOT}"), &holder]);
+        // Root: Get-Changes (basic_read and password_hash_sync, once), Get-Changes-All, Unexpire.
+        let root = &objects[0].wanted;
+        assert_eq!(root.len(), 3);
+        let both: BTreeSet<_> =
+            [ConnectFeature::BasicRead, ConnectFeature::PasswordHashSync].into();
+        assert_eq!(root[0].features, both);
+        assert_eq!(root[0].sources.len(), 2);
+        assert!(root.iter().all(|w| w.ace.inherited_object_type.is_none()));
+        // The OU and AdminSDHolder: 7 reads and 4 writeback ACEs, all inherit-only for a class.
+        for o in &objects[1..] {
+            assert_eq!(o.wanted.len(), 11, "{}", o.dn);
+            assert!(o.wanted.iter().all(|w| w.ace.flags
+                == ace_flags::CONTAINER_INHERIT | ace_flags::INHERIT_ONLY
+                && w.ace.inherited_object_type.is_some()));
+        }
+        // With the domain root as the scope, the root gets both kinds.
+        let spec = connect(vec![ConnectFeature::BasicRead], &["{domain}"], false);
+        let objects = expand(&spec, &dir, &a, None).unwrap();
+        assert_eq!(objects.len(), 1);
+        assert_eq!(objects[0].wanted.len(), 8);
+    }
+
+    #[test]
+    fn what_the_schema_lacks_is_named_with_why() {
+        let dir = directory();
+        let a: Sid = A.parse().unwrap();
+        let spec = connect(
+            vec![
+                ConnectFeature::BasicRead,
+                ConnectFeature::ExchangeMailPublicFolder,
+            ],
+            &["{domain}"],
+            false,
+        );
+        let missing = expand(&spec, &dir, &a, None).unwrap_err();
+        assert_eq!(missing.len(), 1);
+        let text = missing[0].to_string();
+        assert!(
+            text.starts_with("feature `exchange_mail_public_folder` needs class `publicFolder`"),
+            "{text}"
+        );
+        assert!(text.contains("Exchange schema"), "{text}");
+        // A base-schema item missing (a directory without the device class) is named too.
+        let empty = Directory::for_tests(ROOT, "S-1-5-21-1-2-3", Schema::new(vec![], vec![]));
+        let missing = expand(
+            &connect(vec![ConnectFeature::PasswordHashSync], &["{domain}"], false),
+            &empty,
+            &a,
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(missing.len(), 2);
+        assert!(missing[0]
+            .to_string()
+            .contains("extended right `Replicating Directory Changes"));
+    }
+
     #[test]
     fn only_the_accounts_explicit_aces_are_owned() {
         let a: Sid = A.parse().unwrap();
