@@ -529,4 +529,41 @@ fn an_acl_for_another_principal_coexists_on_a_scope_ou() {
     assert!(account_aces(&lab.domain_dn, &sid).is_empty());
     let again = lab.hybridctl(&["plan", "-f", s, "--detailed-exitcode"]);
     assert_eq!(again.code, 0, "{}", again.all());
+
+    // A saved plan depends on the account's ACEs only: another principal's ACE added out of
+    // band leaves it good, one of the account's makes it stale and nothing is written.
+    let only = specs.write(
+        "only.yaml",
+        &format!(
+            "{}    scope: ['{ou}']\n",
+            spec(&account, "[ms_ds_consistency_guid]", "module", "")
+        ),
+    );
+    let saved = specs.path("only.json");
+    let saved = saved.to_str().unwrap();
+    let only = only.to_str().unwrap();
+    assert_eq!(lab.hybridctl(&["plan", "-f", only, "--out", saved]).code, 0);
+    lab.add_ace(&ou, &format!("(A;;RC;;;{helpdesk_sid})"));
+    lab.add_ace(&ou, &format!("(A;;RC;;;{sid})"));
+    let before = lab.explicit_aces(&ou);
+    let stale = lab.hybridctl(&["apply", saved]);
+    assert_eq!(stale.code, 1, "{}", stale.all());
+    assert!(
+        stale
+            .stderr
+            .contains("entra_connect.permissions.connector: saved plan is stale"),
+        "{}",
+        stale.stderr
+    );
+    assert_eq!(lab.explicit_aces(&ou), before, "a stale plan wrote");
+    lab.remove_ace(&ou, &format!("(A;;RC;;;{sid})"));
+    let fresh = lab.hybridctl(&["apply", saved]);
+    assert_eq!(fresh.code, 0, "{}", fresh.all());
+    assert_eq!(
+        account_aces(&ou, &sid),
+        normed(&[format!("(OA;CIIO;RPWP;{CONSISTENCY_GUID};{USER};{sid})")])
+    );
+    assert!(lab
+        .explicit_aces(&ou)
+        .contains(&norm(&format!("(A;;RC;;;{helpdesk_sid})"))));
 }

@@ -753,6 +753,19 @@ mod tests {
             e.contains("basic_reed") && e.contains("exchange_mail_public_folder"),
             "{e}"
         );
+        // The schema lists the features, so editors flag a typo as it is typed.
+        let schema = crate::spec::json_schema();
+        let listed: Vec<&str> = schema["$defs"]["ConnectFeature"]["oneOf"]
+            .as_array()
+            .expect("features are a closed set in the schema")
+            .iter()
+            .filter_map(|v| v["const"].as_str())
+            .collect();
+        let all: Vec<&str> = crate::spec::ConnectFeature::ALL
+            .iter()
+            .map(|f| f.as_str())
+            .collect();
+        assert_eq!(listed, all);
     }
 
     #[test]
