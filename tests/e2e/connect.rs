@@ -311,6 +311,24 @@ fn unknown_features_and_conflicting_acls_are_refused() {
         "{}",
         p.stderr
     );
+
+    // A deny for the account below the scope, on another object: passes offline, refused
+    // at plan time because it takes away what basic_read passes down.
+    let below = format!(
+        "{}\n  - kind: ad.acl\n    name: below\n    object: 'OU=Staff,OU=Corp,{{domain}}'\n    aces:\n      - {{principal: '{account}', deny: [Read all properties], applies_to: Descendant User objects}}\n",
+        spec(&account, "[basic_read]", "module", "")
+    );
+    let below = specs.write("below.yaml", &below);
+    let below = below.to_str().unwrap();
+    assert_eq!(lab.hybridctl(&["validate", "-f", below]).code, 0);
+    let p = lab.hybridctl(&["plan", "-f", below]);
+    assert_eq!(p.code, 1, "{}", p.all());
+    assert!(
+        p.stderr.contains("ad.acl.below: aces[0] denies the connector account on `OU=Staff,OU=Corp,{domain}`, below `DC=")
+            && p.stderr.contains("Read all properties (Descendant User objects)` [basic_read]"),
+        "{}",
+        p.stderr
+    );
 }
 
 /// `ad.acl`'s `inheritance` (what `restrict_account` builds on): disabling lists every

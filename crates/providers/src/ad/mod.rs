@@ -708,6 +708,14 @@ async fn plan_connects(
                 );
             }
         }
+        diags.extend(denies_below(
+            address,
+            &sid,
+            &objects,
+            acls,
+            dir,
+            &principals,
+        ));
         expanded.push((address, *spec, sid, objects));
     }
     diags.into_result(())?;
@@ -889,6 +897,74 @@ async fn plan_connects(
         );
     }
     Ok(plans)
+}
+
+/// `ad.acl` denies for the connector account on objects below the ones a resource grants
+/// on, taking away what a feature passes down: a deny on a descendant wins over the
+/// inherited allow, so the feature would silently not work there.
+fn denies_below(
+    address: &Address,
+    account: &security::Sid,
+    objects: &[connect::ObjectWant],
+    acls: &[(Address, &AdAcl)],
+    dir: &Directory,
+    principals: &HashMap<String, Result<security::Sid, directory::PrincipalError>>,
+) -> Diagnostics {
+    let mut diags = Diagnostics::default();
+    for (acl_address, a) in acls {
+        let dn = acl::normalize_dn(&dir.expand_dn(&a.object));
+        let above: Vec<&connect::ObjectWant> = objects
+            .iter()
+            .filter(|o| dn.ends_with(&format!(",{}", acl::normalize_dn(&o.dn))))
+            .collect();
+        if above.is_empty() {
+            continue;
+        }
+        // Errors in the entries are ad.acl's to report.
+        let Ok(desired) = acl::desired(a, acl_address, dir, principals) else {
+            continue;
+        };
+        for d in desired.iter().filter(|d| {
+            d.ensure == hybridctl_core::spec::Ensure::Present
+                && d.ace.is_deny()
+                && &d.ace.sid == account
+        }) {
+            let hit = above.iter().find_map(|o| {
+                o.wanted
+                    .iter()
+                    .find(|w| {
+                        w.ace.flags & security::ace_flags::CONTAINER_INHERIT != 0
+                            && rights::mask::specific(w.ace.mask)
+                                & rights::mask::specific(d.ace.mask)
+                                != 0
+                            && (w.ace.object_type.is_none()
+                                || d.ace.object_type.is_none()
+                                || w.ace.object_type == d.ace.object_type)
+                            && (d.ace.inherited_object_type.is_none()
+                                || w.ace.inherited_object_type.is_none()
+                                || d.ace.inherited_object_type == w.ace.inherited_object_type)
+                    })
+                    .map(|w| (o, w))
+            });
+            if let Some((o, w)) = hit {
+                let shown = acl::entry(&security::Ace::Access(w.ace.clone()), dir);
+                let features: Vec<&str> = w.features.iter().map(|f| f.as_str()).collect();
+                diags.push(
+                    Diagnostic::new(format!(
+                        "aces[{}] denies the connector account on `{}`, below `{}` where {address} grants `{}` [{}]",
+                        d.entry,
+                        a.object,
+                        o.dn,
+                        shown.text,
+                        features.join(", ")
+                    ))
+                    .at(acl_address)
+                    .hint("a deny on a descendant wins over the inherited allow, so the feature would not work there: take the deny out, or leave that object out of the resource's scope"),
+                );
+            }
+        }
+    }
+    diags
 }
 
 async fn apply_connect(session: &mut Session, planned: &ResourcePlan) -> Result<(), Diagnostic> {
