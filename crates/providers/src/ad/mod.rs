@@ -575,12 +575,12 @@ const ADMIN_SD_HOLDER_NOTE: &str = "admin_sd_holder: the same ACEs go on CN=Admi
 Why Microsoft no longer does it by default: since Entra Connect 2.0.3.0 the ADSyncConfig cmdlets skip AdminSDHolder \"following Windows security guidance\" (`-SkipAdminSdHolders` became opt-in `-IncludeAdminSdHolders`, which Microsoft's page calls \"not recommended\"): a connector account that can reset admins' passwords is a path to Domain Admin.";
 
 /// The notes of a plan: what the other password writeback profile would change, AdminSDHolder.
-fn connect_notes(spec: &EntraConnectPermissions) -> Vec<String> {
+fn connect_notes(spec: &EntraConnectPermissions, dir: &Directory) -> Vec<String> {
     let mut notes = Vec::new();
     if spec.features.contains(&ConnectFeature::PasswordWriteback) {
         let (other, rows, verb) =
             connect::catalogue::other_profile(spec.password_writeback_profile);
-        let words: Vec<String> = rows.iter().map(connect::row_words).collect();
+        let words: Vec<String> = rows.iter().map(|r| connect::row_words(r, dir)).collect();
         notes.push(format!(
             "password_writeback_profile: {}; the `{}` profile {verb} {}. `module` is what Set-ADSyncPasswordWritebackPermissions grants; `tutorial` is the SSPR writeback tutorial's list (Unexpire Password keeps \"must change password at next logon\" from being set after a reset; Authenticated Users already hold it on a default domain root)",
             spec.password_writeback_profile.as_str(),
@@ -762,7 +762,7 @@ async fn plan_connects(
         let mut changes = Vec::new();
         let mut parts = Vec::new();
         let mut targets = Vec::new();
-        let mut notes = connect_notes(spec);
+        let mut notes = connect_notes(spec, dir);
         for o in &objs {
             let (dn, l) = &live[&acl::normalize_dn(&o.dn)];
             let features = |a: &security::Ace| {

@@ -361,9 +361,26 @@ pub fn inheritance_entry(prefix: &str, control_bits: u16, dropped: Option<usize>
     Entry { text, code: None }
 }
 
-/// The words for a catalogue row, for notes: `Change Password (Descendant user objects)`.
-pub fn row_words(row: &Row) -> String {
-    let right = row.object_type.map(|r| r.name()).unwrap_or("rights");
+/// The words for a catalogue row, for notes, in the directory's names where it has them:
+/// `Change Password (Descendant User objects) on each scope object`.
+pub fn row_words(row: &Row, dir: &Directory) -> String {
+    let guid = |r: SchemaRef| match r {
+        SchemaRef::ExtendedRight(_, g) | SchemaRef::Attribute(_, g) | SchemaRef::Class(_, g) => {
+            g.parse::<Guid>().ok()
+        }
+        SchemaRef::ClassByName(n, _) => dir.schema.class_guid(n),
+    };
+    let right = match row.object_type {
+        Some(r) => match guid(r) {
+            Some(g) => dir.schema.right_words(row.mask, Some(g)).join(", "),
+            None => r.name().to_string(),
+        },
+        None => dir.schema.right_words(row.mask, None).join(", "),
+    };
+    let class = row.class.map(|c| match guid(c) {
+        Some(g) => dir.schema.class_display(g),
+        None => c.name().to_string(),
+    });
     let flags = match (row.place, row.inherit) {
         (Place::Scope, _) => ace_flags::CONTAINER_INHERIT | ace_flags::INHERIT_ONLY,
         (Place::DomainRoot, true) => ace_flags::CONTAINER_INHERIT,
@@ -375,7 +392,7 @@ pub fn row_words(row: &Row) -> String {
     };
     format!(
         "{right} ({}) {place}",
-        applies_to_words(flags, row.class.map(|c| c.name()))
+        applies_to_words(flags, class.as_deref())
     )
 }
 
