@@ -355,3 +355,21 @@ fn an_untrusted_graph_certificate_names_the_ca_setting() {
     assert!(run.stderr.contains("ca_file"), "{}", run.stderr);
     assert!(!run.stderr.contains("check that cannot"), "{}", run.stderr);
 }
+
+#[test]
+fn a_refused_smb_login_says_so() {
+    use hybridctl_providers::gpo::sysvol::{Location, SmbSysvol};
+    use hybridctl_providers::ldap::AdSettings;
+    let lab = lab();
+    let settings = AdSettings::resolve(None, &lab.env).unwrap();
+    let Location::Smb { server, share } = Location::parse(None, &settings.url) else {
+        panic!("the lab's SYSVOL is a share");
+    };
+    let wrong = hybridctl_providers::Secret::new("not-the-password".into());
+    let e = match SmbSysvol::connect(&server, &share, &settings.user, &wrong) {
+        Ok(_) => panic!("a wrong password was accepted"),
+        Err(e) => e.to_string(),
+    };
+    assert!(e.contains("refused the SMB login"), "{e}");
+    assert!(!e.contains("bad file descriptor"), "{e}");
+}

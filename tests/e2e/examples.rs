@@ -4,7 +4,8 @@ use std::path::Path;
 
 use crate::harness::lab;
 
-fn examples() -> Vec<std::path::PathBuf> {
+/// Every spec in examples/, sorted.
+pub(crate) fn examples() -> Vec<std::path::PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()

@@ -431,7 +431,7 @@ fn a_utf16_template_without_bom_stays_utf16() {
     let after = lab.smb_get(&path).unwrap();
     assert_ne!(&after[..2], &[0xFF, 0xFE], "a BOM was added");
     // Every other byte pair is NUL: ASCII text in UTF-16LE throughout.
-    assert!(after.len() % 2 == 0 && after.iter().skip(1).step_by(2).all(|b| *b == 0));
+    assert!(after.len().is_multiple_of(2) && after.iter().skip(1).step_by(2).all(|b| *b == 0));
     let mut with_bom = vec![0xFF, 0xFE];
     with_bom.extend_from_slice(&after);
     let text = lab.iconv_utf16(&with_bom);

@@ -88,7 +88,7 @@ impl Tenant {
                             .into_iter()
                             .map(|e| format!("request {method} {path}: {e}")),
                     ),
-                    Err(e) => problems.push(e),
+                    Err(e) => problems.push(e.to_string()),
                 }
             }
             if let Some(body) = response {
@@ -99,7 +99,7 @@ impl Tenant {
                             .map(|e| format!("response {status} {method} {path}: {e}")),
                     ),
                     Ok(None) => {}
-                    Err(e) => problems.push(e),
+                    Err(e) => problems.push(e.to_string()),
                 }
             }
         };
@@ -372,6 +372,8 @@ fn throttling_is_waited_out_and_endless_unavailability_fails_in_time() {
         "{}",
         failed.stderr
     );
+    // Words for people, not the client's internals ("Graph answered 503 GaveUp: ...").
+    assert!(!failed.stderr.contains("GaveUp"), "{}", failed.stderr);
     assert!(
         started.elapsed() < Duration::from_secs(8),
         "took {:?}",
@@ -597,5 +599,33 @@ fn certificate_credentials_sign_a_client_assertion() {
         "{}",
         wrong.stderr
     );
+    tenant.validated();
+}
+
+/// A plan asks for one token and reads in ⌈reads/20⌉ `$batch` calls, whatever the number
+/// of Graph resources (counted in the emulator's exchange log).
+#[test]
+fn a_plan_takes_one_token_and_one_batch_per_twenty_reads() {
+    let tenant = Tenant::start(|_| {});
+    let specs = Specs::new();
+    let mut yaml = String::from("version: 1\nresources:\n");
+    for i in 0..21 {
+        yaml.push_str(&format!(
+            "  - kind: graph.authorization_policy\n    name: p{i}\n    allowed_to_use_sspr: true\n"
+        ));
+    }
+    let spec = specs.write("many.yaml", &yaml);
+    let run = tenant.hybridctl(&["plan", "-f", spec.to_str().unwrap()], |_| {});
+    assert_eq!(run.code, 0, "{}", run.all());
+    let exchanges = tenant.running.exchanges();
+    let batches = exchanges.iter().filter(|x| x.path == "/$batch").count();
+    assert_eq!(
+        batches,
+        2,
+        "{:?}",
+        exchanges.iter().map(|x| &x.path).collect::<Vec<_>>()
+    );
+    assert_eq!(exchanges.len(), 2, "only $batch calls");
+    assert_eq!(tenant.running.with_state(|s| s.tokens.len()), 1);
     tenant.validated();
 }

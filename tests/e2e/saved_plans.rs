@@ -7,19 +7,9 @@ use std::path::Path;
 use graph_emulator::Faults;
 use serde_json::Value;
 
+use crate::examples::examples;
 use crate::graph::{sspr_off, Tenant};
 use crate::harness::{lab, shared_objects, Specs};
-
-fn examples() -> Vec<std::path::PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
-        .collect();
-    files.sort();
-    files
-}
 
 fn addresses(plan: &Value) -> Vec<String> {
     plan["resources"]
@@ -141,8 +131,16 @@ fn rewording_the_plan_for_people_does_not_change_what_apply_does() {
     tenant.validated();
 }
 
-/// Two ACLs and a tenant setting; one of them is changed or broken after the plan.
-fn three_resources(test: &str) -> (Specs, String, String, String) {
+/// Two ACLs and a tenant setting, planned and saved; one of them is then changed or
+/// broken before the saved plan is applied.
+struct Saved {
+    _specs: Specs,
+    plan: String,
+    first: String,
+    second: String,
+}
+
+fn three_resources_planned(tenant: &Tenant, test: &str) -> Saved {
     let lab = lab();
     let (first, second) = (lab.scratch_ou(test), lab.scratch_ou(test));
     let (user, _) = lab.user(test);
@@ -157,8 +155,18 @@ fn three_resources(test: &str) -> (Specs, String, String, String) {
              \x20 - kind: graph.authorization_policy\n    name: tenant\n    allowed_to_use_sspr: true\n"
         ),
     );
-    let spec = spec.to_str().unwrap().to_string();
-    (specs, spec, first, second)
+    let plan = specs.path("p.json").to_str().unwrap().to_string();
+    let made = tenant.hybridctl(
+        &["plan", "-f", spec.to_str().unwrap(), "--out", &plan],
+        |_| {},
+    );
+    assert_eq!(made.code, 0, "{}", made.all());
+    Saved {
+        _specs: specs,
+        plan,
+        first,
+        second,
+    }
 }
 
 #[test]
@@ -167,15 +175,13 @@ fn a_stale_or_unreadable_resource_stops_the_whole_apply_before_any_write() {
     let tenant = Tenant::start(sspr_off);
 
     // AD then AD: the second ACL changes out of band after the plan.
-    let (specs, spec, first, second) = three_resources("stale-ad");
-    let saved = specs.path("p.json");
-    let saved = saved.to_str().unwrap();
-    assert_eq!(
-        tenant
-            .hybridctl(&["plan", "-f", &spec, "--out", saved], |_| {})
-            .code,
-        0
-    );
+    let Saved {
+        _specs,
+        plan: saved,
+        first,
+        second,
+    } = three_resources_planned(&tenant, "stale-ad");
+    let saved = saved.as_str();
     let before = lab.explicit_aces(&first);
     lab.add_ace(&second, "(A;;RC;;;AU)");
     let run = tenant.hybridctl(&["apply", saved, "--auto-approve"], |_| {});
@@ -197,15 +203,13 @@ fn a_stale_or_unreadable_resource_stops_the_whole_apply_before_any_write() {
     );
 
     // AD then Graph: the tenant setting changes out of band after the plan.
-    let (specs, spec, first, _) = three_resources("stale-graph");
-    let saved = specs.path("p.json");
-    let saved = saved.to_str().unwrap();
-    assert_eq!(
-        tenant
-            .hybridctl(&["plan", "-f", &spec, "--out", saved], |_| {})
-            .code,
-        0
-    );
+    let Saved {
+        _specs,
+        plan: saved,
+        first,
+        ..
+    } = three_resources_planned(&tenant, "stale-graph");
+    let saved = saved.as_str();
     let before = lab.explicit_aces(&first);
     tenant.running.with_state(|s| {
         s.seed.authorization_policy["allowedToUseSSPR"] = Value::Null;
@@ -221,18 +225,16 @@ fn a_stale_or_unreadable_resource_stops_the_whole_apply_before_any_write() {
     assert_eq!(lab.explicit_aces(&first), before, "AD was written");
 
     // AD then Graph unavailable (503 until the retry bound): nothing is written either.
-    let (specs, spec, first, _) = three_resources("unavailable");
-    let saved = specs.path("p.json");
-    let saved = saved.to_str().unwrap();
     tenant.running.with_state(|s| {
         s.seed.authorization_policy["allowedToUseSSPR"] = Value::Bool(false);
     });
-    assert_eq!(
-        tenant
-            .hybridctl(&["plan", "-f", &spec, "--out", saved], |_| {})
-            .code,
-        0
-    );
+    let Saved {
+        _specs,
+        plan: saved,
+        first,
+        ..
+    } = three_resources_planned(&tenant, "unavailable");
+    let saved = saved.as_str();
     let before = lab.explicit_aces(&first);
     tenant.running.set_faults(Faults {
         unavailable: u32::MAX,

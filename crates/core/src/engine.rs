@@ -5,6 +5,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use futures_util::future::join_all;
+
 use crate::load::LoadedSpec;
 use crate::plan::{Plan, PLAN_FORMAT_VERSION};
 use crate::spec::Resource;
@@ -73,9 +75,18 @@ async fn plan_resources(
         }
     }
     diags.clone().into_result(())?;
+    // Providers read concurrently: a plan of AD and Graph costs about the slower of the two.
+    let results = join_all(providers.iter_mut().enumerate().filter_map(|(i, p)| {
+        let mine = by_provider.remove(&i)?;
+        Some(async move {
+            let result = p.plan(&mine).await;
+            (mine, result)
+        })
+    }))
+    .await;
     let mut planned: HashMap<Address, ResourcePlan> = HashMap::new();
-    for (i, mine) in by_provider {
-        match providers[i].plan(&mine).await {
+    for (mine, result) in results {
+        match result {
             Ok(plans) => diags.extend(accept(&mine, plans, &mut planned)),
             Err(d) => diags.extend(d),
         }
@@ -212,8 +223,16 @@ async fn check_unchanged(
             ),
         }
     }
-    for (i, mine) in by_provider {
-        match providers[i].observe(&mine).await {
+    let results = join_all(providers.iter_mut().enumerate().filter_map(|(i, p)| {
+        let mine = by_provider.remove(&i)?;
+        Some(async move {
+            let result = p.observe(&mine).await;
+            (mine, result)
+        })
+    }))
+    .await;
+    for (mine, result) in results {
+        match result {
             Ok(now) => {
                 for (r, now) in mine.iter().zip(now) {
                     if now != r.observed {
@@ -426,5 +445,76 @@ mod tests {
         assert_eq!(report.applied.len(), 3);
         assert_eq!(applied.lock().unwrap().len(), 3);
         assert!(!run(plan(&spec, &mut list, &[])).unwrap().has_changes());
+    }
+}
+
+#[cfg(test)]
+mod concurrency_tests {
+    use std::path::PathBuf;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use async_trait::async_trait;
+    use tokio::sync::Barrier;
+
+    use super::*;
+
+    /// Plans only once every provider has started planning: sequential planning would
+    /// wait forever for the other one.
+    struct Meets(&'static [Kind], Arc<Barrier>);
+
+    #[async_trait]
+    impl Provider for Meets {
+        fn kinds(&self) -> &'static [Kind] {
+            self.0
+        }
+        async fn plan(&mut self, rs: &[&Resource]) -> Result<Vec<ResourcePlan>, Diagnostics> {
+            self.1.wait().await;
+            Ok(rs
+                .iter()
+                .map(|r| {
+                    ResourcePlan::new(
+                        r.address(),
+                        "t".into(),
+                        String::new(),
+                        vec![],
+                        vec![],
+                        vec![],
+                    )
+                })
+                .collect())
+        }
+        async fn observe(&mut self, p: &[&ResourcePlan]) -> Result<Vec<String>, Diagnostics> {
+            Ok(p.iter().map(|_| String::new()).collect())
+        }
+        async fn apply(&mut self, _: &ResourcePlan) -> Result<(), Diagnostic> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn providers_plan_concurrently() {
+        let spec = LoadedSpec::new(
+            serde_yaml::from_str(
+                "version: 1\nresources:\n- {kind: manual, name: a, steps: [x]}\n- {kind: graph.authorization_policy, name: c, allowed_to_use_sspr: true}\n",
+            )
+            .unwrap(),
+            vec![PathBuf::from("spec.yaml")],
+        );
+        let barrier = Arc::new(Barrier::new(2));
+        let mut providers: Vec<Box<dyn Provider>> = vec![
+            Box::new(Meets(&[Kind::Manual], barrier.clone())),
+            Box::new(Meets(&[Kind::GraphAuthorizationPolicy], barrier)),
+        ];
+        let planned = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap()
+            .block_on(async {
+                tokio::time::timeout(Duration::from_secs(10), plan(&spec, &mut providers, &[]))
+                    .await
+            })
+            .expect("the providers planned one after the other");
+        assert_eq!(planned.unwrap().resources.len(), 2);
     }
 }

@@ -19,8 +19,11 @@ pub const SPEC_VERSION: u32 = 1;
 pub struct Spec {
     /// Spec format version; must be 1.
     pub version: u32,
+    /// How to reach Active Directory and Microsoft Graph (each key overridable from the
+    /// environment; secrets only by the name of the variable or file that holds them).
     #[serde(default)]
     pub connections: Connections,
+    /// The resources to keep as declared; each has a `kind` and a `name` unique per kind.
     #[serde(default)]
     pub resources: Vec<Resource>,
 }
@@ -255,14 +258,52 @@ impl AppliesTo {
     /// Whether the text is one of the forms: one of [`APPLIES_TO_FORMS`] or
     /// `Descendant <class> objects` (the class is checked against the directory later).
     pub fn is_known_form(&self) -> bool {
-        let t = self.0.split_whitespace().collect::<Vec<_>>().join(" ");
-        let lower = t.to_lowercase();
-        APPLIES_TO_FORMS.iter().any(|f| f.eq_ignore_ascii_case(&t))
-            || lower
-                .strip_prefix("descendant ")
-                .and_then(|r| r.strip_suffix(" objects"))
-                .is_some_and(|class| !class.trim().is_empty())
+        self.form().is_some()
     }
+
+    /// The form the text names, in any case and spacing; `None` when it is none of them.
+    /// The one reader of these words: validation and the AD provider both use it.
+    pub fn form(&self) -> Option<AppliesToForm> {
+        let words: Vec<&str> = self.0.split_whitespace().collect();
+        let joined = words.join(" ");
+        let fixed = [
+            AppliesToForm::ThisObjectOnly,
+            AppliesToForm::ThisObjectAndDescendants,
+            AppliesToForm::AllDescendants,
+            AppliesToForm::ThisObjectAndChildren,
+            AppliesToForm::ChildObjectsOnly,
+        ];
+        if let Some(i) = APPLIES_TO_FORMS
+            .iter()
+            .position(|f| f.eq_ignore_ascii_case(&joined))
+        {
+            return Some(fixed[i].clone());
+        }
+        // `Descendant <class> objects`: compared word by word, so the class keeps the
+        // user's spelling and no offset of a lower-cased copy ever slices the original.
+        match words.as_slice() {
+            [first, class @ .., last]
+                if !class.is_empty()
+                    && first.eq_ignore_ascii_case("descendant")
+                    && last.eq_ignore_ascii_case("objects") =>
+            {
+                Some(AppliesToForm::DescendantsOfClass(class.join(" ")))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The forms of ADUC's "Applies to" that hybridctl writes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AppliesToForm {
+    ThisObjectOnly,
+    ThisObjectAndDescendants,
+    AllDescendants,
+    /// `Descendant <class> objects`: the class as the user wrote it.
+    DescendantsOfClass(String),
+    ThisObjectAndChildren,
+    ChildObjectsOnly,
 }
 
 impl From<String> for AppliesTo {
@@ -698,4 +739,45 @@ pub struct Manual {
 /// The JSON Schema of the spec, for editors and `hybridctl schema`.
 pub fn json_schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(Spec)).expect("schema serializes")
+}
+
+#[cfg(test)]
+mod applies_to_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn forms_in_any_case_and_spacing() {
+        let form = |s: &str| AppliesTo::from(s).form();
+        assert_eq!(
+            form(" this  OBJECT only "),
+            Some(AppliesToForm::ThisObjectOnly)
+        );
+        assert_eq!(
+            form("Descendant  inetOrgPerson objects"),
+            Some(AppliesToForm::DescendantsOfClass("inetOrgPerson".into()))
+        );
+        assert_eq!(
+            form("descendant Organizational Unit OBJECTS"),
+            Some(AppliesToForm::DescendantsOfClass(
+                "Organizational Unit".into()
+            ))
+        );
+        assert_eq!(form("Descendant objects"), None);
+        assert_eq!(form("Sideways"), None);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        /// Lower-casing can change a string's byte length (`ẞ` -> `ß`); reading the form
+        /// of any Unicode text never panics, and a class keeps the user's spelling.
+        #[test]
+        fn any_unicode_text_is_read_without_panicking(class in "\\PC{1,12}", pad in "[ \\t]{0,3}") {
+            let text = format!("{pad}DESCENDANT ẞ{class} Objects{pad}");
+            if let Some(AppliesToForm::DescendantsOfClass(c)) = AppliesTo::from(text.as_str()).form() {
+                prop_assert!(c.starts_with('ẞ'));
+            }
+            let _ = AppliesTo::from(class.as_str()).form();
+        }
+    }
 }

@@ -388,6 +388,12 @@ fn section_problems(section: &str) -> Vec<&'static str> {
     if section.contains(['[', ']']) {
         out.push("holds `[` or `]`, which would end the section header early");
     }
+    if section.contains(';') {
+        out.push("holds `;`, which starts a comment in GptTmpl.inf");
+    }
+    if section.contains('"') {
+        out.push("holds `\"`, which quotes text in GptTmpl.inf");
+    }
     if section.trim() != section {
         out.push("has spaces around it");
     }
@@ -412,6 +418,9 @@ fn key_problems(key: &str) -> Vec<&'static str> {
     if key.contains('[') {
         out.push("holds `[`, which would read as a section header");
     }
+    if key.contains('"') {
+        out.push("holds `\"`, which quotes text in GptTmpl.inf");
+    }
     if key.trim() != key {
         out.push("has spaces around it, which the reader drops");
     }
@@ -435,6 +444,18 @@ fn value_problems(value: &str) -> Vec<(&'static str, &'static str)> {
         out.push((
             "has spaces around it, which the reader drops",
             "remove the spaces, or quote the value inside the text",
+        ));
+    }
+    if !value.matches('"').count().is_multiple_of(2) {
+        out.push((
+            "has a `\"` that is never closed; the reader would take the rest of the line as quoted",
+            "close the quote, or leave the quotes out",
+        ));
+    }
+    if value.ends_with('\\') {
+        out.push((
+            "ends in `\\`, which continues the line in GptTmpl.inf",
+            "remove the trailing backslash",
         ));
     }
     out
@@ -625,6 +646,22 @@ mod tests {
             d[0].contains(r#"the key " MinimumPasswordAge" has spaces around it"#),
             "{d:?}"
         );
+    }
+
+    #[test]
+    fn template_names_and_values_the_inf_writer_could_not_read_back() {
+        // Found by the convergence property test in the GPO provider.
+        let bad = spec("version: 1\nresources:\n- kind: gpo.security\n  name: g\n  gpo: G\n  template:\n    \"Sys;tem\": {A: 1}\n    \"Q\\\"uote\": {B: 1}\n    \"System Access\": {'K\"ey': 1, Odd: 'a\"b', Cont: 'x\\'}\n");
+        let d = messages(&validate(&bad));
+        assert_eq!(d.len(), 5, "{d:?}");
+        for said in [
+            "`;`, which starts a comment",
+            "quotes text",
+            "never closed",
+            "continues the line",
+        ] {
+            assert!(d.iter().any(|m| m.contains(said)), "{said}: {d:?}");
+        }
     }
 
     #[test]

@@ -290,17 +290,20 @@ fn patch(target: &mut Value, body: Option<&Value>) -> Answer {
             "A request body with a JSON object is required.",
         ));
     };
-    if let Err(e) = check(target, changes, "") {
+    if let Err(InvalidProperty(e)) = check(target, changes, "") {
         return Ok(odata(400, "Request_BadRequest", &e));
     }
     merge(target, changes);
     Ok((204, vec![], None))
 }
 
-fn check(target: &Value, changes: &Map<String, Value>, at: &str) -> Result<(), String> {
+/// Graph's message for a PATCH naming a property it does not have, or the wrong type.
+struct InvalidProperty(String);
+
+fn check(target: &Value, changes: &Map<String, Value>, at: &str) -> Result<(), InvalidProperty> {
     for (k, v) in changes {
         let Some(current) = target.get(k) else {
-            return Err(format!("Invalid property '{at}{k}'."));
+            return Err(InvalidProperty(format!("Invalid property '{at}{k}'.")));
         };
         match (current, v) {
             (Value::Object(_), Value::Object(inner)) => {
@@ -308,7 +311,9 @@ fn check(target: &Value, changes: &Map<String, Value>, at: &str) -> Result<(), S
             }
             (Value::Null, _) | (_, Value::Null) => {}
             (a, b) if std::mem::discriminant(a) != std::mem::discriminant(b) => {
-                return Err(format!("Invalid value for property '{at}{k}'."));
+                return Err(InvalidProperty(format!(
+                    "Invalid value for property '{at}{k}'."
+                )));
             }
             _ => {}
         }

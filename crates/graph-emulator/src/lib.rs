@@ -68,18 +68,34 @@ impl Running {
     }
 }
 
+/// Why the emulator's TLS could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    #[error("{path}: {source}")]
+    Pem {
+        path: String,
+        source: rustls::pki_types::pem::Error,
+    },
+    #[error("cannot use the certificate and key: {0}")]
+    Rustls(#[from] rustls::Error),
+}
+
 /// TLS from PEM files: the certificate chain and its key.
-pub fn tls(cert: &Path, key: &Path) -> Result<rustls::ServerConfig, String> {
+pub fn tls(cert: &Path, key: &Path) -> Result<rustls::ServerConfig, TlsError> {
+    let pem = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| TlsError::Pem { path, source }
+    };
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
         .and_then(|i| i.collect())
-        .map_err(|e| format!("{}: {e}", cert.display()))?;
-    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| format!("{}: {e}", key.display()))?;
-    rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .map_err(|e| e.to_string())
+        .map_err(pem(cert))?;
+    let key = PrivateKeyDer::from_pem_file(key).map_err(pem(key))?;
+    Ok(rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()?
+    .with_no_client_auth()
+    .with_single_cert(chain, key)?)
 }
 
 /// Starts serving on `listen` (port 0: any free port) and returns once listening.

@@ -14,7 +14,7 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-async fn run() -> Result<(), String> {
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let (mut seed, mut cert, mut key, mut listen) =
         (None, None, None, "127.0.0.1:8443".to_string());
@@ -25,7 +25,7 @@ async fn run() -> Result<(), String> {
             "--cert" => cert = Some(PathBuf::from(value()?)),
             "--key" => key = Some(PathBuf::from(value()?)),
             "--listen" => listen = value()?,
-            other => return Err(format!("unknown argument {other}; usage: graph-emulator --seed FILE --cert PEM --key PEM [--listen ADDR]")),
+            other => return Err(format!("unknown argument {other}; usage: graph-emulator --seed FILE --cert PEM --key PEM [--listen ADDR]").into()),
         }
     }
     let need = |v: Option<PathBuf>, what: &str| v.ok_or_else(|| format!("--{what} is required"));
@@ -39,9 +39,7 @@ async fn run() -> Result<(), String> {
         .parse()
         .map_err(|e| format!("--listen {listen}: {e}"))?;
     if !addr.ip().is_loopback() {
-        return Err(format!(
-            "--listen {addr}: the emulator only listens on loopback"
-        ));
+        return Err(format!("--listen {addr}: the emulator only listens on loopback").into());
     }
     let running = graph_emulator::start(seed, addr, tls)
         .await

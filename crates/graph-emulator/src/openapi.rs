@@ -8,16 +8,38 @@
 
 use serde_json::{json, Map, Value};
 
+/// Why the OpenAPI description has no answer for a request.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenApiError {
+    #[error("{path}: {detail}")]
+    Load { path: String, detail: String },
+    #[error("{method} {path} is not in the OpenAPI subset")]
+    NotInSubset { method: String, path: String },
+    #[error("{method} {path} declares no {key} response")]
+    NoResponse {
+        method: String,
+        path: String,
+        key: &'static str,
+    },
+    #[error("{method} {path} takes no request body")]
+    NoRequestBody { method: String, path: String },
+    #[error("{method} {path} has no JSON request schema")]
+    NoJsonSchema { method: String, path: String },
+}
+
 pub struct OpenApi {
     doc: Value,
     defs: Value,
 }
 
 impl OpenApi {
-    pub fn load(path: &std::path::Path) -> Result<OpenApi, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let doc: Value =
-            serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    pub fn load(path: &std::path::Path) -> Result<OpenApi, OpenApiError> {
+        let load = |detail: String| OpenApiError::Load {
+            path: path.display().to_string(),
+            detail,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| load(e.to_string()))?;
+        let doc: Value = serde_yaml::from_str(&text).map_err(|e| load(e.to_string()))?;
         let schemas = doc
             .pointer("/components/schemas")
             .cloned()
@@ -46,17 +68,24 @@ impl OpenApi {
         method: &str,
         path: &str,
         status: u16,
-    ) -> Result<Option<Value>, String> {
+    ) -> Result<Option<Value>, OpenApiError> {
         let op = self
             .operation(method, path)
-            .ok_or_else(|| format!("{method} {path} is not in the OpenAPI subset"))?;
+            .ok_or_else(|| OpenApiError::NotInSubset {
+                method: method.to_string(),
+                path: path.to_string(),
+            })?;
         let key = if (200..300).contains(&status) {
             "2XX"
         } else {
             "default"
         };
         let Some(response) = op.pointer(&format!("/responses/{key}")) else {
-            return Err(format!("{method} {path} declares no {key} response"));
+            return Err(OpenApiError::NoResponse {
+                method: method.to_string(),
+                path: path.to_string(),
+                key,
+            });
         };
         let response = self.deref(response);
         Ok(response
@@ -65,17 +94,24 @@ impl OpenApi {
     }
 
     /// The JSON Schema of `method path`'s request body.
-    pub fn request_schema(&self, method: &str, path: &str) -> Result<Value, String> {
+    pub fn request_schema(&self, method: &str, path: &str) -> Result<Value, OpenApiError> {
+        let (m, p) = (method.to_string(), path.to_string());
         let op = self
             .operation(method, path)
-            .ok_or_else(|| format!("{method} {path} is not in the OpenAPI subset"))?;
+            .ok_or_else(|| OpenApiError::NotInSubset {
+                method: m.clone(),
+                path: p.clone(),
+            })?;
         let body = op
             .get("requestBody")
-            .ok_or_else(|| format!("{method} {path} takes no request body"))?;
+            .ok_or_else(|| OpenApiError::NoRequestBody {
+                method: m.clone(),
+                path: p.clone(),
+            })?;
         self.deref(body)
             .pointer("/content/application~1json/schema")
             .map(convert)
-            .ok_or_else(|| format!("{method} {path} has no JSON request schema"))
+            .ok_or(OpenApiError::NoJsonSchema { method: m, path: p })
     }
 
     fn deref<'a>(&'a self, v: &'a Value) -> &'a Value {

@@ -12,5 +12,8 @@ pub mod registry;
 pub mod secret;
 pub mod tls;
 
+#[cfg(test)]
+mod test_corpus;
+
 pub use env::Env;
 pub use secret::Secret;

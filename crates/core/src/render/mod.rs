@@ -219,3 +219,30 @@ pub(crate) mod fixtures {
         )
     }
 }
+
+#[cfg(test)]
+mod diff_tests {
+    use super::*;
+    use crate::render::fixtures::writeback_plan;
+
+    /// Every unchanged entry left out is counted, before, between and after the changes.
+    #[test]
+    fn unchanged_entries_are_counted_wherever_they_are_left_out() {
+        let e = |t: &str| Entry {
+            text: t.into(),
+            code: None,
+        };
+        let mut r = writeback_plan().resources.remove(0);
+        r.before = ["a", "b", "c", "d", "e", "f", "g"].map(e).to_vec();
+        r.after = ["a", "b", "C", "d", "e", "f", "g"].map(e).to_vec();
+        let skipped: Vec<usize> = diff_lines(&r)
+            .iter()
+            .filter_map(|l| match l {
+                Line::Skipped(n) => Some(*n),
+                _ => None,
+            })
+            .collect();
+        // b, c/C, d shown (one line of context); a before, e f g after.
+        assert_eq!(skipped, [1, 3]);
+    }
+}

@@ -109,21 +109,16 @@ pub const APPLIES_TO_FORMS: &str = "`This object only`, `This object and all des
 `This object and child objects`, `Child objects only`";
 
 impl AppliesTo {
+    /// Reads the words with the spec's one reader of them.
     pub fn parse(s: &str) -> Option<AppliesTo> {
-        let t = s.trim().to_lowercase();
-        let t = t.split_whitespace().collect::<Vec<_>>().join(" ");
-        Some(match t.as_str() {
-            "this object only" => AppliesTo::ThisObjectOnly,
-            "this object and all descendant objects" => AppliesTo::ThisObjectAndDescendants,
-            "all descendant objects" => AppliesTo::AllDescendants,
-            "this object and child objects" => AppliesTo::ThisObjectAndChildren,
-            "child objects only" => AppliesTo::ChildObjectsOnly,
-            _ => {
-                let class = t.strip_prefix("descendant ")?.strip_suffix(" objects")?;
-                // Keep the user's spelling of the class for error messages.
-                let start = s.to_lowercase().find(class)?;
-                AppliesTo::DescendantsOfClass(s[start..start + class.len()].to_string())
-            }
+        use hybridctl_core::spec::{AppliesTo as Words, AppliesToForm as F};
+        Some(match Words::from(s).form()? {
+            F::ThisObjectOnly => AppliesTo::ThisObjectOnly,
+            F::ThisObjectAndDescendants => AppliesTo::ThisObjectAndDescendants,
+            F::AllDescendants => AppliesTo::AllDescendants,
+            F::DescendantsOfClass(class) => AppliesTo::DescendantsOfClass(class),
+            F::ThisObjectAndChildren => AppliesTo::ThisObjectAndChildren,
+            F::ChildObjectsOnly => AppliesTo::ChildObjectsOnly,
         })
     }
 
@@ -193,6 +188,7 @@ mod tests {
             "Descendant User objects"
         );
         assert_eq!(AppliesTo::parse("everything"), None);
+        assert_eq!(AppliesTo::parse("Descendant objects"), None);
     }
 
     #[test]

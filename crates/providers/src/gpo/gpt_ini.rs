@@ -315,13 +315,7 @@ fn windows_1252(b: u8) -> char {
 mod tests {
     use super::*;
 
-    fn corpus(path: &str) -> Vec<u8> {
-        let full = format!(
-            "{}/../../../shared/corpus/{path}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::read(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
-    }
+    use crate::test_corpus::corpus;
 
     /// Repro `gpt-ini-ansi.ini`: a Windows-1252 display name made the file unreadable,
     /// and apply replaced the whole file with two lines.

@@ -89,9 +89,9 @@ pub(crate) fn sniff(bytes: &[u8]) -> Option<Encoding> {
     let (even, odd) = (zeros(0), zeros(1));
     let units = bytes.len() / 2;
     // At least a quarter of the characters ASCII: far below any real template.
-    if bytes.len() % 2 == 0 && odd > even && odd * 4 >= units {
+    if bytes.len().is_multiple_of(2) && odd > even && odd * 4 >= units {
         Some(Encoding::Utf16Le)
-    } else if bytes.len() % 2 == 0 && even > odd && even * 4 >= units {
+    } else if bytes.len().is_multiple_of(2) && even > odd && even * 4 >= units {
         Some(Encoding::Utf16Be)
     } else {
         None
@@ -250,7 +250,7 @@ fn continues(line: &str) -> bool {
 }
 
 fn quotes_balanced(s: &str) -> bool {
-    s.matches('"').count() % 2 == 0
+    s.matches('"').count().is_multiple_of(2)
 }
 
 /// Section names and keys compare case-insensitively, as the Setup API does.
@@ -364,7 +364,7 @@ impl Inf {
         let encoding = sniff(bytes).ok_or(InfError::StrayNul)?;
         let body = &bytes[encoding.bom().len()..];
         let text = if encoding.is_utf16() {
-            if body.len() % 2 != 0 {
+            if !body.len().is_multiple_of(2) {
                 return Err(InfError::OddLength {
                     encoding: encoding.name(),
                 });
@@ -662,13 +662,7 @@ mod tests {
     /// A Default Domain Policy template as Windows Server writes it.
     const WINDOWS: &[u8] = include_bytes!("../../tests/fixtures/inf/default-domain-policy.inf");
 
-    fn corpus(path: &str) -> Vec<u8> {
-        let full = format!(
-            "{}/../../../shared/corpus/{path}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::read(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
-    }
+    use crate::test_corpus::corpus;
 
     #[test]
     fn real_template_round_trips_byte_for_byte() {

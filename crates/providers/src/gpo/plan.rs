@@ -248,3 +248,79 @@ fn effective_notes(spec: &GpoSecurity, gpo: &Gpo, head: &DomainHead) -> Vec<Stri
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use hybridctl_core::spec::{Resource, Spec, TemplateValue};
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::gpo::inf::Inf;
+
+    fn spec_with(section: &str, key: &str, value: TemplateValue) -> (Spec, GpoSecurity) {
+        let g = GpoSecurity {
+            name: "g".into(),
+            gpo: "Default Domain Policy".into(),
+            password_policy: None,
+            account_lockout_policy: None,
+            template: BTreeMap::from([(
+                section.to_string(),
+                TemplateSection::Keys(BTreeMap::from([(key.to_string(), value)])),
+            )]),
+        };
+        let spec = Spec {
+            version: 1,
+            connections: Default::default(),
+            resources: vec![Resource::GpoSecurity(g.clone())],
+        };
+        (spec, g)
+    }
+
+    /// Text with the characters that break INF files: separators, quotes, comments, line
+    /// breaks, spaces at the edges, and some beyond ASCII.
+    fn tricky() -> impl Strategy<Value = String> {
+        proptest::string::string_regex("[ a-zA-Z0-9=;\\[\\]\"\\\\\\r\\n\\t,*é-]{0,12}").unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 1500,
+            max_global_rejects: 200_000,
+            ..ProptestConfig::default()
+        })]
+        /// Whatever `validate` accepts converges in one apply: the writer takes it, the
+        /// reader gives it back as planned, and applying it again changes no byte.
+        #[test]
+        fn any_template_entry_validate_accepts_converges_in_one_apply(
+            section in prop_oneof![Just("System Access".to_string()), Just("Registry Values".to_string()), tricky()],
+            key in prop_oneof![Just("LSAAnonymousNameLookup".to_string()), tricky()],
+            value in prop_oneof![
+                any::<i64>().prop_map(TemplateValue::Number),
+                any::<bool>().prop_map(TemplateValue::Bool),
+                tricky().prop_map(TemplateValue::Text),
+            ],
+            base in prop_oneof![
+                Just(Inf::new().encode()),
+                Just(b"[Unicode]\r\nUnicode=yes\r\n[System Access]\r\nMinimumPasswordAge = 1 ; days\r\n".to_vec()),
+            ],
+        ) {
+            let (spec, g) = spec_with(&section, &key, value);
+            prop_assume!(hybridctl_core::validate::validate(&spec).is_empty());
+            let mut inf = Inf::decode(&base).unwrap();
+            for w in wanted(&g) {
+                inf.set(&w.section, &w.key, &w.value)
+                    .unwrap_or_else(|e| panic!("validate accepted what the writer refuses: {e}"));
+            }
+            let written = inf.encode();
+            let mut again = Inf::decode(&written).unwrap();
+            for w in wanted(&g) {
+                let now = again.get(&w.section, &w.key).unwrap().map(str::to_string);
+                prop_assert_eq!(now.as_deref().map(str::trim), Some(w.value.trim()));
+                again.set(&w.section, &w.key, &w.value).unwrap();
+            }
+            prop_assert_eq!(again.encode(), written);
+        }
+    }
+}

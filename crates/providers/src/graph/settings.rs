@@ -146,6 +146,42 @@ impl GraphSettings {
 mod tests {
     use super::*;
 
+    /// With nothing in the environment but the secret under the name the spec gives,
+    /// every key of `connections.graph` reaches the settings.
+    #[test]
+    fn every_spec_key_is_used_when_the_environment_is_empty() {
+        let env: Env = [("SPEC_SECRET".to_string(), "s3cret".to_string())].into();
+        let spec = GraphConnection {
+            tenant_id: Some("tenant".into()),
+            client_id: Some("client".into()),
+            client_secret_env: Some("SPEC_SECRET".into()),
+            cloud: Some(Cloud::China),
+            ca_file: Some(PathBuf::from("/etc/ca.pem")),
+            ..Default::default()
+        };
+        let s = GraphSettings::resolve(Some(&spec), &env).unwrap();
+        assert_eq!(
+            (s.tenant_id.as_str(), s.client_id.as_str()),
+            ("tenant", "client")
+        );
+        assert!(matches!(&s.credential, Credential::Secret(x) if x.expose() == "s3cret"));
+        assert_eq!(s.endpoint, "https://microsoftgraph.chinacloudapi.cn/v1.0");
+        assert_eq!(
+            s.token_url,
+            "https://login.chinacloudapi.cn/tenant/oauth2/v2.0/token"
+        );
+        assert_eq!(s.scope, "https://microsoftgraph.chinacloudapi.cn/.default");
+        assert_eq!(s.ca_file, Some(PathBuf::from("/etc/ca.pem")));
+        let certs = GraphConnection {
+            certificate_file: Some("/c.pem".into()),
+            private_key_file: Some("/k.pem".into()),
+            client_secret_env: None,
+            ..spec
+        };
+        let s = GraphSettings::resolve(Some(&certs), &Env::new()).unwrap();
+        assert!(matches!(s.credential, Credential::Certificate { .. }));
+    }
+
     #[test]
     fn national_clouds_and_overrides() {
         let env: Env = [(ENV_TENANT, "t"), (ENV_CLIENT, "c"), (ENV_SECRET, "s")]

@@ -125,7 +125,7 @@ impl<'a> Bytes<'a> {
     }
 
     fn utf16(&mut self, len: usize) -> Option<String> {
-        if len % 2 != 0 {
+        if !len.is_multiple_of(2) {
             return None;
         }
         let units: Vec<u16> = self
@@ -320,7 +320,7 @@ pub fn from_sddl(
         return Err(c.err("a condition starts with `(`"));
     }
     c.factor()?;
-    while c.out.len() % 4 != 0 {
+    while !c.out.len().is_multiple_of(4) {
         c.out.push(0);
     }
     Ok((c.out, c.at))
@@ -489,7 +489,7 @@ impl Compiler<'_> {
                     .take_while(|b| b.is_ascii_hexdigit() || **b == b'#')
                     .map(|b| if *b == b'#' { b'0' } else { *b })
                     .collect();
-                if digits.len() % 2 != 0 {
+                if !digits.len().is_multiple_of(2) {
                     return Err(self.err("an octet string has an even number of hex digits"));
                 }
                 let bytes: Vec<u8> = digits

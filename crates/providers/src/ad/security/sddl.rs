@@ -706,7 +706,7 @@ impl Reader<'_> {
                 let mut body = opaque_body(&ace);
                 body.extend(coda);
                 // ACEs are whole multiples of four bytes.
-                while body.len() % 4 != 0 {
+                while !body.len().is_multiple_of(4) {
                     body.push(0);
                 }
                 Ace::Opaque {
