@@ -630,7 +630,7 @@ async fn plan_connects(
             }
             None => continue,
         };
-        let account_dn = match spec.restrict_account {
+        let restrict = match spec.restrict_account {
             false => None,
             true => {
                 let found = conn
@@ -642,23 +642,27 @@ async fn plan_connects(
                     )
                     .await
                     .map_err(op_diagnostic)?;
-                match found.first() {
-                    Some(e) => Some(e.dn.clone()),
-                    None => {
-                        diags.push(
-                            Diagnostic::new(format!(
-                                "restrict_account: no object with the account's SID {sid} in {}",
-                                dir.domain_dn
-                            ))
-                            .at(address)
-                            .hint("the account must live in the connected domain"),
-                        );
-                        continue;
-                    }
-                }
+                let Some(e) = found.first() else {
+                    diags.push(
+                        Diagnostic::new(format!(
+                            "restrict_account: no object with the account's SID {sid} in {}",
+                            dir.domain_dn
+                        ))
+                        .at(address)
+                        .hint("the account must live in the connected domain"),
+                    );
+                    continue;
+                };
+                let root = forest_root_sid(conn, dir).await?;
+                Some((e.dn.clone(), root))
             }
         };
-        let objects = match connect::expand(spec, dir, &sid, account_dn.as_deref()) {
+        let objects = match connect::expand(
+            spec,
+            dir,
+            &sid,
+            restrict.as_ref().map(|(dn, root)| (dn.as_str(), root)),
+        ) {
             Ok(o) => o,
             Err(missing) => {
                 for m in missing {
@@ -897,6 +901,51 @@ async fn plan_connects(
         );
     }
     Ok(plans)
+}
+
+/// The forest root domain's SID (Enterprise Admins is its RID 519), from the rootDSE.
+/// "Could not read" is an error, never the connected domain's SID.
+async fn forest_root_sid(
+    conn: &mut Connection,
+    dir: &Directory,
+) -> Result<security::Sid, Diagnostics> {
+    let unreadable = |what: &str| -> Diagnostics {
+        Diagnostic::new(format!(
+            "restrict_account: cannot read {what} for Enterprise Admins"
+        ))
+        .hint("hybridctl's account needs to read the rootDSE and the forest root domain's head")
+        .into()
+    };
+    let root_dse = conn
+        .search(
+            "",
+            ldap3::Scope::Base,
+            "(objectClass=*)",
+            &["rootDomainNamingContext"],
+        )
+        .await
+        .map_err(op_diagnostic)?;
+    let root_dn = root_dse
+        .first()
+        .and_then(|e| ldap::first(e, "rootDomainNamingContext"))
+        .ok_or_else(|| unreadable("the rootDSE's rootDomainNamingContext"))?;
+    if acl::normalize_dn(&root_dn) == acl::normalize_dn(&dir.domain_dn) {
+        return Ok(dir.domain_sid.clone());
+    }
+    let head = conn
+        .search(
+            &root_dn,
+            ldap3::Scope::Base,
+            "(objectClass=*)",
+            &["objectSid"],
+        )
+        .await
+        .map_err(op_diagnostic)?;
+    head.first()
+        .and_then(|e| first_bin(e, "objectSid"))
+        .and_then(|b| security::Sid::decode(&b).ok())
+        .map(|(s, _)| s)
+        .ok_or_else(|| unreadable(&format!("the objectSid of `{root_dn}`")))
 }
 
 /// `ad.acl` denies for the connector account on objects below the ones a resource grants

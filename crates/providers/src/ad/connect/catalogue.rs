@@ -242,13 +242,19 @@ pub fn other_profile(
 /// `ActiveDirectoryRights` spells them (0xF01FF and 0x20094).
 pub enum Trustee {
     WellKnown(&'static str),
-    /// A RID of the account's domain (Domain Admins 512; Enterprise Admins 519 of the forest root).
+    /// A RID of the connected domain (Domain Admins, 512).
     DomainRid(u32),
+    /// A RID of the forest root domain (Enterprise Admins, 519).
+    ForestRootRid(u32),
 }
 
 pub const RESTRICTED: &[(Trustee, u32, &str)] = &[
     (Trustee::WellKnown("S-1-5-18"), FULL_CONTROL, "SYSTEM"),
-    (Trustee::DomainRid(519), FULL_CONTROL, "Enterprise Admins"),
+    (
+        Trustee::ForestRootRid(519),
+        FULL_CONTROL,
+        "Enterprise Admins",
+    ),
     (Trustee::DomainRid(512), FULL_CONTROL, "Domain Admins"),
     (
         Trustee::WellKnown("S-1-5-32-544"),

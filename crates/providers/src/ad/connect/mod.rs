@@ -139,13 +139,14 @@ fn push(list: &mut Vec<Wanted>, ace: AccessAce, row: &Row) {
 }
 
 /// The objects the resource manages and the ACEs it wants on each: the domain root first,
-/// then the scope, AdminSDHolder and the account object. Every missing schema item is
-/// reported at once.
+/// then the scope, AdminSDHolder and the account object (`restrict`: its DN and the
+/// forest root domain's SID, when `restrict_account` is set). Every missing schema item
+/// is reported at once.
 pub fn expand(
     spec: &EntraConnectPermissions,
     dir: &Directory,
     account: &Sid,
-    account_dn: Option<&str>,
+    restrict: Option<(&str, &Sid)>,
 ) -> Result<Vec<ObjectWant>, Vec<Missing>> {
     let rows = catalogue::rows(&spec.features, spec.password_writeback_profile);
     let mut missing = Vec::new();
@@ -193,23 +194,26 @@ pub fn expand(
             }
         }
     }
-    if let (true, Some(dn)) = (spec.restrict_account, account_dn) {
+    if let (true, Some((dn, forest_root))) = (spec.restrict_account, restrict) {
         let i = object(dn.to_string(), &mut objects);
         objects[i].whole = true;
-        objects[i].wanted = restricted(&dir.domain_sid);
+        objects[i].wanted = restricted(&dir.domain_sid, forest_root);
     }
     Ok(objects)
 }
 
-/// `Set-ADSyncRestrictedPermissions`' six ACEs. Enterprise Admins is taken from the
-/// connected domain, which is the forest root in a single-domain forest.
-pub fn restricted(domain: &Sid) -> Vec<Wanted> {
+/// `Set-ADSyncRestrictedPermissions`' six ACEs: Domain Admins of the connected domain
+/// (the module takes the credential's), Enterprise Admins of the forest root.
+pub fn restricted(domain: &Sid, forest_root: &Sid) -> Vec<Wanted> {
     RESTRICTED
         .iter()
         .map(|(who, mask, _)| {
             let sid: Sid = match who {
                 Trustee::WellKnown(s) => s.parse().expect("well-known SIDs parse"),
                 Trustee::DomainRid(rid) => format!("{domain}-{rid}").parse().expect("SID parses"),
+                Trustee::ForestRootRid(rid) => {
+                    format!("{forest_root}-{rid}").parse().expect("SID parses")
+                }
             };
             Wanted {
                 ace: AccessAce {
@@ -635,11 +639,17 @@ mod tests {
         let w = ObjectWant {
             dn: "CN=x".into(),
             whole: true,
-            wanted: restricted(&"S-1-5-21-1-2-3".parse().unwrap()),
+            wanted: restricted(
+                &"S-1-5-21-1-2-3".parse().unwrap(),
+                &"S-1-5-21-9-9-9".parse().unwrap(),
+            ),
         };
         let p = plan_object(&w, &a, &l);
         assert_eq!(p.removes, vec![other]);
         assert_eq!(p.adds.len(), 6);
+        let sids: Vec<String> = p.adds.iter().map(|w| w.ace.sid.to_string()).collect();
+        assert!(sids.contains(&"S-1-5-21-9-9-9-519".to_string()), "{sids:?}");
+        assert!(sids.contains(&"S-1-5-21-1-2-3-512".to_string()), "{sids:?}");
         assert!(p.protect);
         assert_eq!(p.dropped_inherited, vec![Ace::Access(inherited)]);
         // Already protected: nothing about inheritance.
