@@ -135,15 +135,24 @@ impl Provider for AdProvider {
             }
         }
         let mut plans = Vec::new();
-        // Conflicts with ad.acl resources are refused before either is planned.
+        // Conflicts with ad.acl resources refuse the connector resource; the problems of
+        // both kinds are reported together.
         let connect_plans = match connects.is_empty() {
-            true => Vec::new(),
-            false => plan_connects(session, &connects, &acls).await?,
+            true => Ok(Vec::new()),
+            false => plan_connects(session, &connects, &acls).await,
         };
-        if !acls.is_empty() {
-            plans.extend(plan_acls(session, &acls).await?);
+        let acl_plans = match acls.is_empty() {
+            true => Ok(Vec::new()),
+            false => plan_acls(session, &acls).await,
+        };
+        match (acl_plans, connect_plans) {
+            (Ok(a), Ok(c)) => plans.extend(a.into_iter().chain(c)),
+            (Err(mut a), Err(c)) => {
+                a.extend(c);
+                return Err(a);
+            }
+            (Err(e), _) | (_, Err(e)) => return Err(e),
         }
-        plans.extend(connect_plans);
         if !policies.is_empty() {
             let head = DomainHead::read(&mut session.conn, &session.dir.domain_dn)
                 .await
