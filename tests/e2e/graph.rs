@@ -184,7 +184,7 @@ resources:
     name: writeback-in-portal
     steps:
       - \"Entra admin center > Protection > Password reset > On-premises integration: enable password writeback\"
-      - \"Entra Connect: Set-ADSyncAADPasswordResetConfiguration -Connector lab.example.test -Enable $true\"
+      - \"Entra Connect: Set-ADSyncAADPasswordResetConfiguration -Connector 'lab.onmicrosoft.com - AAD' -Enable $true\"
 ";
 
 pub(crate) fn sspr_off(seed: &mut Seed) {

@@ -102,6 +102,19 @@ fn init_asks_which_connector_when_there_are_several() {
         "{}",
         asked.stdout
     );
+    // The Entra ID connector's name, from the account's description, not the AD domain.
+    assert!(
+        asked
+            .stdout
+            .contains("Set-ADSyncAADPasswordResetConfiguration -Connector 'lab.onmicrosoft.com - AAD' -Enable $true"),
+        "{}",
+        asked.stdout
+    );
+    assert!(
+        !asked.stdout.contains("-Connector 'lab.example.test'"),
+        "{}",
+        asked.stdout
+    );
 }
 
 #[test]
@@ -131,6 +144,11 @@ fn password_writeback_from_nothing_on_the_lab() {
         "the GPO linked at the root: {text}"
     );
     assert!(!text.contains("PLACEHOLDERS"), "{text}");
+    // A fresh account has no description naming its tenant: the step says where to look.
+    assert!(
+        text.contains("-Connector '<tenant>.onmicrosoft.com - AAD'"),
+        "{text}"
+    );
 
     let plan = lab.hybridctl(&["plan", "-f", spec, "--detailed-exitcode"]);
     assert_eq!(plan.code, 2, "{}", plan.all());

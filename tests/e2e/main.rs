@@ -6,6 +6,7 @@ mod harness;
 
 mod acl;
 mod bad_input;
+mod connect;
 mod connection;
 mod examples;
 mod export;

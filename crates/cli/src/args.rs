@@ -141,6 +141,8 @@ pub struct DiffArgs {
 pub enum Procedure {
     /// Entra ID SSPR password writeback: licence, SSPR, connector permissions, GPO, portal steps.
     PasswordWriteback,
+    /// The Entra Connect connector account's permissions for the features in --features.
+    EntraConnect,
 }
 
 #[derive(Debug, Args)]
@@ -159,6 +161,9 @@ pub struct InitArgs {
     /// Do not connect: write placeholders, clearly marked.
     #[arg(long)]
     pub offline: bool,
+    /// entra-connect: the features, comma-separated (default: basic_read,password_hash_sync).
+    #[arg(long, value_name = "FEATURES", value_delimiter = ',')]
+    pub features: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -24,6 +24,8 @@ pub enum Kind {
     GraphAuthorizationPolicy,
     #[serde(rename = "graph.directory_sync")]
     GraphDirectorySync,
+    #[serde(rename = "entra_connect.permissions")]
+    EntraConnectPermissions,
     #[serde(rename = "manual")]
     Manual,
 }
@@ -36,6 +38,7 @@ impl Kind {
         Kind::GraphLicense,
         Kind::GraphAuthorizationPolicy,
         Kind::GraphDirectorySync,
+        Kind::EntraConnectPermissions,
         Kind::Manual,
     ];
 
@@ -48,6 +51,7 @@ impl Kind {
             Kind::GraphLicense => "graph.license",
             Kind::GraphAuthorizationPolicy => "graph.authorization_policy",
             Kind::GraphDirectorySync => "graph.directory_sync",
+            Kind::EntraConnectPermissions => "entra_connect.permissions",
             Kind::Manual => "manual",
         }
     }

@@ -142,6 +142,10 @@ pub enum Resource {
     /// Directory synchronization settings (`/directory/onPremisesSynchronization`).
     #[serde(rename = "graph.directory_sync")]
     GraphDirectorySync(GraphDirectorySync),
+    /// The AD DS connector account's permissions for the Entra Connect features named,
+    /// as Microsoft's ADSyncConfig cmdlets grant them.
+    #[serde(rename = "entra_connect.permissions")]
+    EntraConnectPermissions(EntraConnectPermissions),
     /// Steps no public API exposes: listed in every plan, apply and drift, never verified.
     #[serde(rename = "manual")]
     Manual(Manual),
@@ -156,6 +160,7 @@ impl Resource {
             Resource::GraphLicense(_) => Kind::GraphLicense,
             Resource::GraphAuthorizationPolicy(_) => Kind::GraphAuthorizationPolicy,
             Resource::GraphDirectorySync(_) => Kind::GraphDirectorySync,
+            Resource::EntraConnectPermissions(_) => Kind::EntraConnectPermissions,
             Resource::Manual(_) => Kind::Manual,
         }
     }
@@ -168,6 +173,7 @@ impl Resource {
             Resource::GraphLicense(r) => &r.name,
             Resource::GraphAuthorizationPolicy(r) => &r.name,
             Resource::GraphDirectorySync(r) => &r.name,
+            Resource::EntraConnectPermissions(r) => &r.name,
             Resource::Manual(r) => &r.name,
         }
     }
@@ -188,8 +194,22 @@ pub struct AdAcl {
     /// Own every explicit ACE of the principals named here: others of theirs are removed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub authoritative: bool,
+    /// ADUC's "Disable inheritance": `disabled` protects the DACL, and the inherited ACEs
+    /// go away (they are NOT copied as explicit ACEs; the plan lists each). Unset: left as it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inheritance: Option<Inheritance>,
     /// The entries to keep as declared.
     pub aces: Vec<AceSpec>,
+}
+
+/// Whether an object inherits ACEs from its parent (the DACL's protected flag).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Inheritance {
+    /// The object inherits its parent's inheritable ACEs.
+    Enabled,
+    /// The DACL is protected: nothing is inherited.
+    Disabled,
 }
 
 /// One permission entry, in the words of ADUC's Advanced Security Settings.
@@ -596,6 +616,114 @@ pub enum PreventionType {
     EnabledForCount,
     /// `threshold` is a percentage of the synchronized objects.
     EnabledForPercentage,
+}
+
+/// The AD DS connector account's permissions, by Entra Connect feature. Manages only
+/// this account's explicit ACEs on the objects it names (see the README).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EntraConnectPermissions {
+    /// Unique among resources of this kind; letters, digits, `-`, `_` and `.`.
+    pub name: String,
+    /// The AD DS connector account: `DOMAIN\sam` (`CORP\MSOL_817b9d8947c2`), a UPN or a SID.
+    pub account: String,
+    /// The features to grant permissions for; the account's ACEs for any other are removed.
+    #[serde(default)]
+    pub features: Vec<ConnectFeature>,
+    /// Password writeback as `Set-ADSyncPasswordWritebackPermissions` grants it (`module`)
+    /// or as the SSPR tutorial lists it (`tutorial`, the default: adds Change password and
+    /// Unexpire Password).
+    #[serde(default)]
+    pub password_writeback_profile: WritebackProfile,
+    /// The objects to grant on, as the cmdlets' `-ADobjectDN` (default `["{domain}"]`).
+    /// Replication rights and Unexpire Password always go on the domain root.
+    #[serde(default = "default_scope")]
+    pub scope: Vec<String>,
+    /// Also grant on `CN=AdminSDHolder,CN=System,{domain}`, as `-IncludeAdminSdHolders`
+    /// does (not recommended by Microsoft since Connect 2.0.3.0).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub admin_sd_holder: bool,
+    /// Harden the account object as `Set-ADSyncRestrictedPermissions` does: inheritance
+    /// disabled and a fixed list of six ACEs (SELF's ACEs are kept).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub restrict_account: bool,
+}
+
+fn default_scope() -> Vec<String> {
+    vec!["{domain}".to_string()]
+}
+
+/// An Entra Connect feature, named after the ADSyncConfig cmdlet that grants its permissions.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectFeature {
+    /// `Set-ADSyncBasicReadPermissions`.
+    BasicRead,
+    /// `Set-ADSyncPasswordHashSyncPermissions`.
+    PasswordHashSync,
+    /// `Set-ADSyncMsDsConsistencyGuidPermissions`.
+    MsDsConsistencyGuid,
+    /// `Set-ADSyncPasswordWritebackPermissions` (see `password_writeback_profile`).
+    PasswordWriteback,
+    /// `Set-ADSyncUnifiedGroupWritebackPermissions`.
+    UnifiedGroupWriteback,
+    /// `Set-ADSyncExchangeHybridPermissions`.
+    ExchangeHybrid,
+    /// `Set-ADSyncExchangeMailPublicFolderPermissions` (needs the Exchange schema).
+    ExchangeMailPublicFolder,
+}
+
+impl ConnectFeature {
+    pub const ALL: &'static [ConnectFeature] = &[
+        ConnectFeature::BasicRead,
+        ConnectFeature::PasswordHashSync,
+        ConnectFeature::MsDsConsistencyGuid,
+        ConnectFeature::PasswordWriteback,
+        ConnectFeature::UnifiedGroupWriteback,
+        ConnectFeature::ExchangeHybrid,
+        ConnectFeature::ExchangeMailPublicFolder,
+    ];
+
+    /// The feature as specs spell it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ConnectFeature::BasicRead => "basic_read",
+            ConnectFeature::PasswordHashSync => "password_hash_sync",
+            ConnectFeature::MsDsConsistencyGuid => "ms_ds_consistency_guid",
+            ConnectFeature::PasswordWriteback => "password_writeback",
+            ConnectFeature::UnifiedGroupWriteback => "unified_group_writeback",
+            ConnectFeature::ExchangeHybrid => "exchange_hybrid",
+            ConnectFeature::ExchangeMailPublicFolder => "exchange_mail_public_folder",
+        }
+    }
+}
+
+impl std::fmt::Display for ConnectFeature {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which of Microsoft's two password writeback lists to grant.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum WritebackProfile {
+    /// `Set-ADSyncPasswordWritebackPermissions`: Reset password, Write lockoutTime, Write pwdLastSet.
+    Module,
+    /// The SSPR writeback tutorial: the module's three, Change password, and Unexpire Password on the domain root.
+    #[default]
+    Tutorial,
+}
+
+impl WritebackProfile {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            WritebackProfile::Module => "module",
+            WritebackProfile::Tutorial => "tutorial",
+        }
+    }
 }
 
 /// Steps an admin must do by hand; hybridctl lists them and never claims they are done.

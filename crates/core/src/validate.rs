@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use crate::password_settings::{self, SECTION};
 use crate::spec::{
-    AccountLockoutPolicy, AdAcl, GpoSecurity, GraphDirectorySync, PasswordPolicy, PreventionType,
-    Resource, Spec, TemplateSection, TemplateValue, APPLIES_TO_FORMS, SYNC_FEATURES,
-    SYNC_FEATURES_NOT_UPDATABLE,
+    AccountLockoutPolicy, AdAcl, EntraConnectPermissions, GpoSecurity, GraphDirectorySync,
+    PasswordPolicy, PreventionType, Resource, Spec, TemplateSection, TemplateValue,
+    APPLIES_TO_FORMS, SYNC_FEATURES, SYNC_FEATURES_NOT_UPDATABLE,
 };
 use crate::{suggest, Address, Diagnostic, Diagnostics};
 
@@ -98,6 +98,7 @@ pub fn validate(spec: &Spec) -> Diagnostics {
                 diags.push(Diagnostic::new("`steps` is empty").at(&address));
             }
             Resource::GraphDirectorySync(s) => diags.extend(directory_sync(&address, s)),
+            Resource::EntraConnectPermissions(e) => diags.extend(entra_connect(&address, e)),
             Resource::GraphLicense(_)
             | Resource::GraphAuthorizationPolicy(_)
             | Resource::Manual(_) => {}
@@ -115,6 +116,100 @@ pub fn validate(spec: &Spec) -> Diagnostics {
                         acl_objects.insert(object, address.clone());
                     }
                 }
+            }
+        }
+    }
+    diags.extend(coexistence(spec));
+    diags
+}
+
+/// The objects an `entra_connect.permissions` resource grants on, as written.
+pub fn connect_objects(e: &EntraConnectPermissions) -> Vec<String> {
+    let mut out: Vec<String> = e.scope.clone();
+    out.push("{domain}".to_string());
+    if e.admin_sd_holder {
+        out.push(ADMIN_SD_HOLDER.to_string());
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    out.retain(|dn| seen.insert(literal_dn(dn)));
+    out
+}
+
+/// Where protected accounts' DACLs come from.
+pub const ADMIN_SD_HOLDER: &str = "CN=AdminSDHolder,CN=System,{domain}";
+
+fn entra_connect(address: &Address, e: &EntraConnectPermissions) -> Diagnostics {
+    let mut diags = Diagnostics::default();
+    if e.account.trim().is_empty() {
+        diags.push(
+            Diagnostic::new("`account` is empty")
+                .at(address)
+                .hint("name the AD DS connector account, e.g. `CORP\\MSOL_817b9d8947c2`"),
+        );
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for f in &e.features {
+        if !seen.insert(*f) {
+            diags.push(Diagnostic::new(format!("feature `{f}` is listed twice")).at(address));
+        }
+    }
+    if e.scope.is_empty() {
+        diags.push(
+            Diagnostic::new("`scope` is empty")
+                .at(address)
+                .hint("leave it out for the domain root, or list DNs such as `OU=Sync,{domain}`"),
+        );
+    }
+    for (i, dn) in e.scope.iter().enumerate() {
+        if dn.trim().is_empty() {
+            diags.push(Diagnostic::new(format!("scope[{i}] is empty")).at(address));
+        }
+    }
+    diags
+}
+
+/// `ad.acl` entries naming a connector account on an object its
+/// `entra_connect.permissions` manages: the account's explicit ACEs there belong to that
+/// resource, so such an entry would deny what a feature grants, or add or remove ACEs the
+/// other resource removes or adds on every apply. Matched as written here; the providers
+/// match again by SID.
+fn coexistence(spec: &Spec) -> Diagnostics {
+    let mut diags = Diagnostics::default();
+    let connects: Vec<(Address, &EntraConnectPermissions)> = spec
+        .resources
+        .iter()
+        .filter_map(|r| match r {
+            Resource::EntraConnectPermissions(e) => Some((r.address(), e)),
+            _ => None,
+        })
+        .collect();
+    for r in &spec.resources {
+        let Resource::AdAcl(acl) = r else { continue };
+        let object = literal_dn(&acl.object);
+        for (owner, e) in &connects {
+            if !connect_objects(e).iter().any(|o| literal_dn(o) == object) {
+                continue;
+            }
+            let account = e.account.trim().to_lowercase();
+            for (i, ace) in acl.aces.iter().enumerate() {
+                if ace.principal.trim().to_lowercase() != account {
+                    continue;
+                }
+                let what = match (acl.authoritative, ace.deny.is_empty()) {
+                    (true, _) => "an authoritative entry for",
+                    (false, false) => "a deny for",
+                    (false, true) => "an entry for",
+                };
+                diags.push(
+                    Diagnostic::new(format!(
+                        "aces[{i}] is {what} `{}` on `{}`, whose ACEs there {owner} manages",
+                        ace.principal, acl.object
+                    ))
+                    .at(&r.address())
+                    .hint(format!(
+                        "the connector account's permissions on that object belong to {owner}: change its features, or take the entry out of this ad.acl"
+                    )),
+                );
             }
         }
     }
@@ -637,6 +732,77 @@ mod tests {
             "{d:?}"
         );
         assert!(d.iter().any(|m| m.contains("must be less than")), "{d:?}");
+    }
+
+    #[test]
+    fn an_acl_naming_the_connector_account_on_its_objects_is_refused() {
+        let base = "version: 1\nresources:\n  - kind: entra_connect.permissions\n    name: c\n    account: LAB\\MSOL_1\n    features: [basic_read]\n    admin_sd_holder: true\n  - kind: ad.acl\n    name: a\n";
+        let refused = [
+            (
+                "object: '{domain}'",
+                "deny: [Read all properties]",
+                "a deny for",
+            ),
+            (
+                "object: 'CN=AdminSDHolder,CN=System,{domain}'\n    authoritative: true",
+                "allow: [Read]",
+                "an authoritative entry for",
+            ),
+            ("object: '{domain}'", "allow: [Read]", "an entry for"),
+        ];
+        for (object, rights, what) in refused {
+            let text = format!("{base}    {object}\n    aces:\n      - {{principal: 'lab\\msol_1', {rights}, applies_to: This object only}}\n");
+            let m = messages(&validate(&spec(&text)));
+            assert!(m.iter().any(|m| m.contains(what)), "{text}\n{m:?}");
+        }
+        // Another principal, or another object: fine.
+        for (object, who) in [
+            ("{domain}", "LAB\\Helpdesk"),
+            ("OU=Staff,{domain}", "LAB\\MSOL_1"),
+        ] {
+            let text = format!("{base}    object: '{object}'\n    aces:\n      - {{principal: '{who}', deny: [Read], applies_to: This object only}}\n");
+            assert_eq!(
+                messages(&validate(&spec(&text))),
+                Vec::<String>::new(),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn entra_connect_offline_checks() {
+        let text = "version: 1\nresources:\n  - kind: entra_connect.permissions\n    name: c\n    account: ' '\n    features: [basic_read, basic_read]\n    scope: []\n";
+        let m = messages(&validate(&spec(text)));
+        for want in [
+            "`account` is empty",
+            "`basic_read` is listed twice",
+            "`scope` is empty",
+        ] {
+            assert!(m.iter().any(|m| m.contains(want)), "{want}: {m:?}");
+        }
+        let e = crate::load::parse(
+            "version: 1\nresources:\n  - kind: entra_connect.permissions\n    name: c\n    account: x\n    features: [basic_reed]\n",
+            std::path::Path::new("x.yaml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("basic_reed") && e.contains("exchange_mail_public_folder"),
+            "{e}"
+        );
+        // The schema lists the features, so editors flag a typo as it is typed.
+        let schema = crate::spec::json_schema();
+        let listed: Vec<&str> = schema["$defs"]["ConnectFeature"]["oneOf"]
+            .as_array()
+            .expect("features are a closed set in the schema")
+            .iter()
+            .filter_map(|v| v["const"].as_str())
+            .collect();
+        let all: Vec<&str> = crate::spec::ConnectFeature::ALL
+            .iter()
+            .map(|f| f.as_str())
+            .collect();
+        assert_eq!(listed, all);
     }
 
     #[test]

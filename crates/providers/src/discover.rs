@@ -15,6 +15,23 @@ pub struct Domain {
     pub root_gpo: Option<String>,
     /// `MSOL_*` and `Sync_*` accounts, by sAMAccountName.
     pub connectors: Vec<String>,
+    /// The tenant each connector account synchronizes to, from its description.
+    pub tenants: std::collections::BTreeMap<String, String>,
+}
+
+/// The tenant an Entra Connect account's description names: the wizard writes
+/// "... configured to synchronize to tenant contoso.onmicrosoft.com." Only a DNS name is
+/// taken (the description is directory data, and the name goes into a spec).
+pub fn tenant_of(description: &str) -> Option<String> {
+    const MARK: &str = "synchronize to tenant ";
+    let at = description.to_ascii_lowercase().find(MARK)?;
+    let rest = &description[at + MARK.len()..];
+    let name = rest.split_whitespace().next()?.trim_end_matches('.');
+    let dns = name.contains('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+    dns.then(|| name.to_string())
 }
 
 pub async fn domain(settings: &AdSettings) -> Result<Domain, Diagnostic> {
@@ -36,7 +53,7 @@ pub async fn domain(settings: &AdSettings) -> Result<Domain, Diagnostic> {
             .map(|g| g.display_name.clone())
     });
     let found = conn
-        .search(&dir.domain_dn, Scope::Subtree, "(&(objectCategory=person)(objectClass=user)(|(sAMAccountName=MSOL_*)(sAMAccountName=Sync_*)))", &["sAMAccountName"])
+        .search(&dir.domain_dn, Scope::Subtree, "(&(objectCategory=person)(objectClass=user)(|(sAMAccountName=MSOL_*)(sAMAccountName=Sync_*)))", &["sAMAccountName", "description"])
         .await
         .map_err(|e| Diagnostic::new(e.to_string()))?;
     let mut connectors: Vec<String> = found
@@ -44,11 +61,19 @@ pub async fn domain(settings: &AdSettings) -> Result<Domain, Diagnostic> {
         .filter_map(|e| first(e, "sAMAccountName"))
         .collect();
     connectors.sort();
+    let tenants = found
+        .iter()
+        .filter_map(|e| {
+            let tenant = tenant_of(&first(e, "description")?)?;
+            Some((first(e, "sAMAccountName")?, tenant))
+        })
+        .collect();
     Ok(Domain {
         netbios: dir.netbios.clone(),
         dns_domain: dir.dns_domain.clone(),
         root_gpo,
         connectors,
+        tenants,
     })
 }
 
@@ -71,6 +96,15 @@ pub fn linked(gp_link: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn tenant_from_the_wizards_description() {
+        let d = "Account created by Microsoft Azure Active Directory Connect with installation identifier 817b running on computer AADSYNC01 configured to synchronize to tenant lab.onmicrosoft.com. This account must have directory replication permissions";
+        assert_eq!(super::tenant_of(d).as_deref(), Some("lab.onmicrosoft.com"));
+        assert_eq!(super::tenant_of("a service account"), None);
+        assert_eq!(super::tenant_of("synchronize to tenant x'\"y.com"), None);
+        assert_eq!(super::tenant_of("synchronize to tenant "), None);
+    }
+
     #[test]
     fn gp_links() {
         let l = "[LDAP://cn={A},cn=policies,cn=system,DC=x;0][LDAP://cn={B},cn=policies,cn=system,DC=x;1][LDAP://CN={C},CN=Policies,CN=System,DC=x;2]";

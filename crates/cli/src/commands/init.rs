@@ -1,17 +1,54 @@
-//! `init password-writeback`: a starting spec, filled in from the connected domain
-//! (its NetBIOS name, the GPO linked at its root, its connector account), or with
-//! clearly marked placeholders when offline.
+//! `init password-writeback` and `init entra-connect`: a starting spec, filled in from the
+//! connected domain (its NetBIOS name, the GPO linked at its root, its connector account),
+//! or with clearly marked placeholders when offline.
 
 use anyhow::{bail, Context as _, Result};
+use hybridctl_core::spec::ConnectFeature;
 use hybridctl_providers::discover;
 use hybridctl_providers::ldap::AdSettings;
 
-use crate::args::InitArgs;
+use crate::args::{InitArgs, Procedure};
 use crate::{exit, Context};
 
 const TEMPLATE: &str = include_str!("templates/password-writeback.yaml");
+const ENTRA_CONNECT: &str = include_str!("templates/entra-connect.yaml");
+
+/// What Express installs grant without writeback: read the directory, sync password hashes.
+const DEFAULT_FEATURES: &[ConnectFeature] =
+    &[ConnectFeature::BasicRead, ConnectFeature::PasswordHashSync];
+
+/// `--features` as features; an unknown one is an error that lists them all.
+fn features(words: &[String]) -> Result<Vec<ConnectFeature>> {
+    let mut out = Vec::new();
+    for w in words.iter().map(|w| w.trim()).filter(|w| !w.is_empty()) {
+        let Some(f) = ConnectFeature::ALL.iter().find(|f| f.as_str() == w) else {
+            let known: Vec<&str> = ConnectFeature::ALL.iter().map(|f| f.as_str()).collect();
+            bail!(
+                "--features: `{w}` is not a feature (features: {})",
+                known.join(", ")
+            );
+        };
+        if !out.contains(f) {
+            out.push(*f);
+        }
+    }
+    if out.is_empty() {
+        out = DEFAULT_FEATURES.to_vec();
+    }
+    Ok(out)
+}
 
 pub async fn run(a: InitArgs, ctx: &mut Context) -> Result<u8> {
+    let template = match a.procedure {
+        Procedure::PasswordWriteback => {
+            if !a.features.is_empty() {
+                bail!("--features is for `init entra-connect`; password-writeback always grants the writeback permissions");
+            }
+            TEMPLATE
+        }
+        Procedure::EntraConnect => ENTRA_CONNECT,
+    };
+    let features = features(&a.features)?;
     if let Some(out) = &a.out {
         if out.exists() && !a.force {
             bail!("{} exists; pass --force to replace it", out.display());
@@ -26,6 +63,9 @@ pub async fn run(a: InitArgs, ctx: &mut Context) -> Result<u8> {
     // stand as a value, bare where they sit inside a comment or a string.
     let mut values: Vec<(&str, String)> = Vec::new();
     let mut placeholders: Vec<&str> = Vec::new();
+    // The Entra ID connector's name, `<tenant>.onmicrosoft.com - AAD`, from the connector
+    // account's description. Inside a manual step, so not a must-replace placeholder.
+    let mut aad_connector: Option<String> = None;
     let mut set =
         |key: &'static str, value: Option<String>, placeholder: &str, inside_text: bool| {
             let text = match value {
@@ -48,9 +88,12 @@ pub async fn run(a: InitArgs, ctx: &mut Context) -> Result<u8> {
                 .map_err(|d| anyhow::anyhow!("{d}"))?;
             let connector = pick_connector(&a, &domain.connectors, ctx)?;
             set("domain", Some(domain.dns_domain.clone()), "", true);
-            set("dns_domain", Some(domain.dns_domain.clone()), "", true);
             set("ldap_url", Some(s.url.clone()), "", false);
             set("ldap_user", Some(s.user.clone()), "", false);
+            aad_connector = connector
+                .as_ref()
+                .and_then(|c| domain.tenants.get(c))
+                .map(|t| format!("{t} - AAD"));
             let connector = connector.map(|c| format!("'{}\\{c}'", domain.netbios));
             set(
                 "connector",
@@ -71,7 +114,6 @@ pub async fn run(a: InitArgs, ctx: &mut Context) -> Result<u8> {
         None => {
             ctx.err("init: no AD connection (HYBRIDCTL_AD_URL unset, or --offline): writing placeholders\n");
             set("domain", None, "your domain", true);
-            set("dns_domain", None, "your domain", true);
             set("ldap_url", None, "ldaps://your-dc.example.com", false);
             set("ldap_user", None, "svc-hybridctl@example.com", false);
             set(
@@ -101,13 +143,27 @@ pub async fn run(a: InitArgs, ctx: &mut Context) -> Result<u8> {
         "client id of the app registration",
         false,
     );
+    // Only the placeholders the chosen template uses need replacing.
+    placeholders.retain(|k| template.contains(&format!("{{{{{k}}}}}")));
     let notice = if placeholders.is_empty() {
         "#".to_string()
     } else {
         format!("#\n# PLACEHOLDERS: the values written '<like this>' ({}) must be replaced before planning.", placeholders.join(", "))
     };
     values.push(("notice", notice));
-    let spec = values.iter().fold(TEMPLATE.to_string(), |spec, (k, v)| {
+    values.push((
+        "features",
+        features
+            .iter()
+            .map(|f| f.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+    ));
+    values.push((
+        "aad_connector",
+        aad_connector.unwrap_or_else(|| "<tenant>.onmicrosoft.com - AAD".to_string()),
+    ));
+    let spec = values.iter().fold(template.to_string(), |spec, (k, v)| {
         spec.replace(&format!("{{{{{k}}}}}"), v)
     });
     match &a.out {
@@ -161,5 +217,31 @@ fn pick_connector(a: &InitArgs, found: &[String], ctx: &mut Context) -> Result<O
             "several connector accounts are in the domain ({}); name one with --connector (Synchronization Service Manager > Connectors > the AD connector > Properties shows it)",
             many.join(", ")
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn features_parse_default_and_list_the_known_ones_on_error() {
+        assert_eq!(features(&[]).unwrap(), DEFAULT_FEATURES);
+        let asked = [
+            "password_writeback".to_string(),
+            " basic_read".into(),
+            "basic_read".into(),
+        ];
+        assert_eq!(
+            features(&asked).unwrap(),
+            [ConnectFeature::PasswordWriteback, ConnectFeature::BasicRead]
+        );
+        let e = features(&["pasword_writeback".to_string()])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("`pasword_writeback`") && e.contains("exchange_mail_public_folder"),
+            "{e}"
+        );
     }
 }

@@ -489,6 +489,31 @@ pub fn diff(
     Ok((removes, adds))
 }
 
+/// For a spec that owns the whole DACL: the explicit ACEs of principals it does not name
+/// (to remove), and the DACL without them (for [`diff`]).
+pub fn split_unowned(desired: &[Desired], live: &LiveDacl) -> (Vec<AccessAce>, LiveDacl) {
+    let named: BTreeSet<&Sid> = desired.iter().map(|d| &d.ace.sid).collect();
+    let mut gone: Vec<AccessAce> = Vec::new();
+    let mut rest = Vec::new();
+    for a in &live.aces {
+        match a.as_access() {
+            Some(x) if !a.is_inherited() && !named.contains(&x.sid) => {
+                if !gone.iter().any(|g| AceKey::of(g) == AceKey::of(x)) {
+                    gone.push(x.clone());
+                }
+            }
+            _ => rest.push(a.clone()),
+        }
+    }
+    (
+        gone,
+        LiveDacl {
+            control: live.control,
+            aces: rest,
+        },
+    )
+}
+
 /// `a` when it is one of the ACEs being removed.
 fn removed<'a>(gone: &BTreeSet<AceKey>, a: &'a Ace) -> Option<&'a AccessAce> {
     a.as_access().filter(|x| gone.contains(&AceKey::of(x)))
@@ -1032,6 +1057,17 @@ mod tests {
         let json = serde_json::to_string(&p).unwrap();
         let back: AcePayload = serde_json::from_str(&json).unwrap();
         assert_eq!(AccessAce::try_from(&back).unwrap(), a);
+    }
+
+    #[test]
+    fn owning_the_whole_dacl_removes_other_principals_explicit_aces_only() {
+        let mine = ace(ALLOW, 0, READ, A);
+        let other = ace(ALLOW, 0, WRITE, B);
+        let inherited = ace(ALLOW, ace_flags::INHERITED, READ, B);
+        let l = live(vec![mine.clone(), other.clone(), other.clone(), inherited]);
+        let (gone, rest) = split_unowned(&[present(mine)], &l);
+        assert_eq!(gone, vec![other]);
+        assert_eq!(rest.aces.len(), 2);
     }
 
     #[test]

@@ -177,6 +177,19 @@ impl Directory {
         })
     }
 
+    /// A directory known without a DC, for unit tests of code that reads one.
+    #[cfg(test)]
+    pub fn for_tests(domain_dn: &str, domain_sid: &str, schema: Schema) -> Directory {
+        Directory {
+            domain_dn: domain_dn.to_string(),
+            netbios: "LAB".into(),
+            dns_domain: "lab.example.test".into(),
+            domain_sid: domain_sid.parse().expect("test SID parses"),
+            schema,
+            names: HashMap::new(),
+        }
+    }
+
     /// Expands `{domain}` to the domain's DN.
     pub fn expand_dn(&self, dn: &str) -> String {
         dn.replace("{domain}", &self.domain_dn)

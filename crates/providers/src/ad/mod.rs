@@ -1,6 +1,8 @@
-//! Active Directory over LDAP: the `ad.acl` and `ad.password_policy` resource kinds.
+//! Active Directory over LDAP: the `ad.acl`, `ad.password_policy` and
+//! `entra_connect.permissions` resource kinds.
 
 pub mod acl;
+pub mod connect;
 pub mod directory;
 pub mod export;
 pub mod password_policy;
@@ -11,8 +13,9 @@ pub mod security;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
+use acl::AcePayload;
 use async_trait::async_trait;
-use hybridctl_core::spec::{AdAcl, Resource};
+use hybridctl_core::spec::{AdAcl, ConnectFeature, EntraConnectPermissions, Inheritance, Resource};
 use hybridctl_core::{
     Address, ApplyData, Change, ChangeOp, Diagnostic, Diagnostics, Kind, Provider, ResourcePlan,
 };
@@ -20,7 +23,8 @@ use ldap3::ldap_escape;
 use serde::{Deserialize, Serialize};
 
 use crate::ldap::{self, first_bin, op_diagnostic, AdSettings, Connection, DomainHead};
-use acl::{AcePayload, LiveDacl};
+use acl::LiveDacl;
+use connect::{ConnectPayload, ConnectTarget, TargetObject};
 use directory::Directory;
 use security::{control, AccessAce, Acl, SecurityDescriptor};
 
@@ -36,6 +40,39 @@ pub struct AdProvider {
 struct Session {
     conn: Connection,
     dir: Directory,
+    /// DACLs this run wrote: (normalized DN, fingerprint before, fingerprint after), so a
+    /// later resource on the same object can tell our own write from someone else's.
+    written: Vec<(String, String, String)>,
+}
+
+/// Whether the DACL of `dn` went from `planned` to `now` through this run's writes only.
+fn moved_by_this_run(
+    written: &[(String, String, String)],
+    dn: &str,
+    planned: &str,
+    now: &str,
+) -> bool {
+    let dn = acl::normalize_dn(dn);
+    let mut at = planned.to_string();
+    for (d, before, after) in written {
+        if *d == dn && *before == at {
+            at = after.clone();
+        }
+    }
+    at == now
+}
+
+/// One `ad.acl` change as saved in the plan. Plans made before `inheritance` existed hold
+/// only bare ACEs, which still read.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+enum AclChange {
+    /// Set the DACL's protected flag (`disabled`) or clear it (`enabled`).
+    Inheritance { inheritance: Inheritance },
+    /// Shown only: an inherited ACE that goes away with the protected flag.
+    Inherited { inherited: AcePayload },
+    /// Add or remove this explicit ACE.
+    Ace(AcePayload),
 }
 
 /// What apply needs to find an `ad.acl` object again; saved in the plan, never shown.
@@ -65,7 +102,11 @@ impl AdProvider {
                         "reading the domain's schema and rights failed: {e}"
                     ))
                 })?;
-            self.session = Some(Session { conn, dir });
+            self.session = Some(Session {
+                conn,
+                dir,
+                written: Vec::new(),
+            });
         }
         Ok(self.session.as_mut().expect("just set"))
     }
@@ -74,23 +115,44 @@ impl AdProvider {
 #[async_trait]
 impl Provider for AdProvider {
     fn kinds(&self) -> &'static [Kind] {
-        &[Kind::AdAcl, Kind::AdPasswordPolicy]
+        &[
+            Kind::AdAcl,
+            Kind::AdPasswordPolicy,
+            Kind::EntraConnectPermissions,
+        ]
     }
 
     async fn plan(&mut self, resources: &[&Resource]) -> Result<Vec<ResourcePlan>, Diagnostics> {
         let session = self.session().await?;
         let mut acls = Vec::new();
         let mut policies = Vec::new();
+        let mut connects = Vec::new();
         for r in resources {
             match r {
                 Resource::AdAcl(a) => acls.push((r.address(), a)),
                 Resource::AdPasswordPolicy(p) => policies.push((r.address(), p)),
+                Resource::EntraConnectPermissions(e) => connects.push((r.address(), e)),
                 _ => {}
             }
         }
         let mut plans = Vec::new();
-        if !acls.is_empty() {
-            plans.extend(plan_acls(session, &acls).await?);
+        // Conflicts with ad.acl resources refuse the connector resource; the problems of
+        // both kinds are reported together.
+        let connect_plans = match connects.is_empty() {
+            true => Ok(Vec::new()),
+            false => plan_connects(session, &connects, &acls).await,
+        };
+        let acl_plans = match acls.is_empty() {
+            true => Ok(Vec::new()),
+            false => plan_acls(session, &acls).await,
+        };
+        match (acl_plans, connect_plans) {
+            (Ok(a), Ok(c)) => plans.extend(a.into_iter().chain(c)),
+            (Err(mut a), Err(c)) => {
+                a.extend(c);
+                return Err(a);
+            }
+            (Err(e), _) | (_, Err(e)) => return Err(e),
         }
         if !policies.is_empty() {
             let head = DomainHead::read(&mut session.conn, &session.dir.domain_dn)
@@ -117,8 +179,17 @@ impl Provider for AdProvider {
     async fn observe(&mut self, planned: &[&ResourcePlan]) -> Result<Vec<String>, Diagnostics> {
         let session = self.session().await?;
         let mut dns = Vec::new();
-        for p in planned.iter().filter(|p| p.address.kind == Kind::AdAcl) {
-            dns.push(acl_target(p)?.dn);
+        let mut targets = HashMap::new();
+        for p in planned {
+            match p.address.kind {
+                Kind::AdAcl => dns.push(acl_target(p)?.dn),
+                Kind::EntraConnectPermissions => {
+                    let t = connect_target(p)?;
+                    dns.extend(t.objects.iter().map(|o| o.dn.clone()));
+                    targets.insert(p.address.clone(), t);
+                }
+                _ => {}
+            }
         }
         let live = read_dacls(&mut session.conn, &session.dir, &dns).await?;
         let needs_head = planned
@@ -147,6 +218,8 @@ impl Provider for AdProvider {
                         }
                     }
                 }
+                Kind::EntraConnectPermissions => connect_fingerprint(&targets[&p.address], &live)
+                    .map_err(|d| d.at(&p.address))?,
                 _ => head.as_ref().expect("read above").fingerprint(),
             });
         }
@@ -157,6 +230,7 @@ impl Provider for AdProvider {
         let session = self.session().await?;
         match planned.address.kind {
             Kind::AdAcl => apply_acl(session, planned).await,
+            Kind::EntraConnectPermissions => apply_connect(session, planned).await,
             Kind::AdPasswordPolicy => {
                 password_policy::apply(planned, &mut session.conn, &session.dir.domain_dn).await
             }
@@ -178,7 +252,7 @@ async fn plan_acls(
     session: &mut Session,
     acls: &[(Address, &AdAcl)],
 ) -> Result<Vec<ResourcePlan>, Diagnostics> {
-    let Session { conn, dir } = session;
+    let Session { conn, dir, .. } = session;
 
     let names: Vec<String> = acls
         .iter()
@@ -247,19 +321,85 @@ async fn plan_acls(
     for (((address, spec), dn), desired) in acls.iter().zip(&dns).zip(wanted) {
         let (dn_read, live) = &live[&acl::normalize_dn(dn)];
         let desired = desired.expect("errors returned above");
-        let (removes, adds) = match acl::diff(&desired, spec.authoritative, live) {
-            Ok(d) => d,
+        // `inheritance: disabled` with `authoritative`: the spec owns the whole DACL, so
+        // explicit ACEs of principals it does not name go too.
+        let (others, rest) = match (spec.inheritance, spec.authoritative) {
+            (Some(Inheritance::Disabled), true) => acl::split_unowned(&desired, live),
+            _ => (Vec::new(), live.clone()),
+        };
+        let (removes, adds) = match acl::diff(&desired, spec.authoritative, &rest) {
+            Ok((r, a)) => (others.into_iter().chain(r).collect::<Vec<_>>(), a),
             Err(rs) => {
                 rs.iter()
                     .for_each(|r| refused.push(r.diagnostic(address, dir)));
                 continue;
             }
         };
+        let protected = live.control & control::DACL_PROTECTED != 0;
+        let protect = match spec.inheritance {
+            Some(Inheritance::Disabled) if !protected => Some(true),
+            Some(Inheritance::Enabled) if protected => Some(false),
+            _ => None,
+        };
         let after = acl::rebuild(&live.aces, &removes, &adds);
         let entries = |aces: &mut dyn Iterator<Item = &security::Ace>| {
             aces.map(|a| acl::entry(a, dir)).collect::<Vec<_>>()
         };
         let mut changes = Vec::new();
+        let mut before = Vec::new();
+        let mut after_entries = Vec::new();
+        if let Some(i) = spec.inheritance {
+            let dropped: Vec<&security::Ace> = match protect {
+                Some(true) => live.aces.iter().filter(|a| a.is_inherited()).collect(),
+                _ => Vec::new(),
+            };
+            before.push(connect::inheritance_entry("", live.control, None));
+            before.extend(dropped.iter().map(|a| {
+                let shown = acl::entry(a, dir);
+                hybridctl_core::Entry {
+                    text: format!("inherited: {}", shown.text),
+                    code: shown.code,
+                }
+            }));
+            let now = match i {
+                Inheritance::Disabled => live.control | control::DACL_PROTECTED,
+                Inheritance::Enabled => live.control & !control::DACL_PROTECTED,
+            };
+            after_entries.push(connect::inheritance_entry(
+                "",
+                now,
+                Some(dropped.len()).filter(|n| *n > 0),
+            ));
+            if let Some(p) = protect {
+                let text = match p {
+                    true => format!("disable inheritance (protected DACL): the {} inherited ACE(s) go away and are NOT copied as explicit ACEs", dropped.len()),
+                    false => "enable inheritance: the parent's inheritable ACEs apply again (the DC adds them)".to_string(),
+                };
+                changes.push(Change {
+                    op: ChangeOp::Set,
+                    entry: hybridctl_core::Entry {
+                        text,
+                        code: Some(if p { "D:P" } else { "D:" }.into()),
+                    },
+                    payload: serde_json::to_value(AclChange::Inheritance { inheritance: i })
+                        .expect("payload serializes"),
+                });
+                for a in dropped.iter().filter_map(|a| a.as_access()) {
+                    let shown = acl::entry(&security::Ace::Access(a.clone()), dir);
+                    changes.push(Change {
+                        op: ChangeOp::Remove,
+                        entry: hybridctl_core::Entry {
+                            text: format!("inherited, goes away: {}", shown.text),
+                            code: shown.code,
+                        },
+                        payload: serde_json::to_value(AclChange::Inherited {
+                            inherited: AcePayload::from(a),
+                        })
+                        .expect("payload serializes"),
+                    });
+                }
+            }
+        }
         for (op, list) in [(ChangeOp::Remove, &removes), (ChangeOp::Add, &adds)] {
             for a in list {
                 changes.push(Change {
@@ -269,13 +409,15 @@ async fn plan_acls(
                 });
             }
         }
+        before.extend(entries(&mut live.explicit()));
+        after_entries.extend(entries(&mut after.iter().filter(|a| !a.is_inherited())));
         plans.push(
             ResourcePlan::new(
                 address.clone(),
                 dn_read.clone(),
                 live.fingerprint(),
-                entries(&mut live.explicit()),
-                entries(&mut after.iter().filter(|a| !a.is_inherited())),
+                before,
+                after_entries,
                 changes,
             )
             .with_apply_data(ApplyData::new(&AclTarget {
@@ -287,7 +429,7 @@ async fn plan_acls(
 }
 
 async fn apply_acl(session: &mut Session, planned: &ResourcePlan) -> Result<(), Diagnostic> {
-    let Session { conn, dir } = session;
+    let Session { conn, dir, written } = session;
     let dn = acl_target(planned)?.dn;
     // Re-read right before writing: never overwrite a change made since the plan.
     let live = read_dacls(conn, dir, std::slice::from_ref(&dn))
@@ -297,7 +439,9 @@ async fn apply_acl(session: &mut Session, planned: &ResourcePlan) -> Result<(), 
         return Err(Diagnostic::new(format!("object `{dn}` no longer exists"))
             .hint("run `hybridctl plan` again"));
     };
-    if live.fingerprint() != planned.observed {
+    if live.fingerprint() != planned.observed
+        && !moved_by_this_run(written, &dn, &planned.observed, &live.fingerprint())
+    {
         return Err(Diagnostic::new(format!(
                 "saved plan is stale: the ACL of `{dn}` changed since the plan was made; nothing was written to it"
             ))
@@ -305,21 +449,38 @@ async fn apply_acl(session: &mut Session, planned: &ResourcePlan) -> Result<(), 
     }
     let mut removes = Vec::new();
     let mut adds = Vec::new();
+    let mut inheritance = None;
     for c in &planned.changes {
-        let payload: AcePayload = serde_json::from_value(c.payload.clone()).map_err(|e| {
+        let change: AclChange = serde_json::from_value(c.payload.clone()).map_err(|e| {
             Diagnostic::new(format!("the plan holds an ACE hybridctl cannot read: {e}"))
         })?;
+        let payload = match change {
+            AclChange::Ace(p) => p,
+            AclChange::Inheritance { inheritance: i } => {
+                inheritance = Some(i);
+                continue;
+            }
+            // Shown only: the inherited ACEs go with the protected flag.
+            AclChange::Inherited { .. } => continue,
+        };
         let ace = AccessAce::try_from(&payload).map_err(|e| Diagnostic::new(e.to_string()))?;
         match c.op {
             ChangeOp::Add => adds.push(ace),
             ChangeOp::Remove | ChangeOp::Set => removes.push(ace),
         }
     }
-    let aces = acl::rebuild(&live.aces, &removes, &adds);
-    let sd = SecurityDescriptor::with_dacl(
-        live.control & (control::DACL_PROTECTED | control::DACL_AUTO_INHERITED),
-        Acl::new(aces),
-    );
+    let mut aces = acl::rebuild(&live.aces, &removes, &adds);
+    let mut ctl = live.control & (control::DACL_PROTECTED | control::DACL_AUTO_INHERITED);
+    match inheritance {
+        Some(Inheritance::Disabled) => {
+            // A protected DACL inherits nothing; the inherited ACEs are not written back.
+            ctl |= control::DACL_PROTECTED;
+            aces.retain(|a| !a.is_inherited());
+        }
+        Some(Inheritance::Enabled) => ctl &= !control::DACL_PROTECTED,
+        None => {}
+    }
+    let sd = SecurityDescriptor::with_dacl(ctl, Acl::new(aces));
     let bytes = sd
         .encode()
         .map_err(|e| Diagnostic::new(format!("cannot encode the new DACL of `{dn}`: {e}")))?;
@@ -388,4 +549,548 @@ async fn read_dacls(
         );
     }
     Ok(out)
+}
+
+// ---- entra_connect.permissions ------------------------------------------------------------
+
+fn connect_target(planned: &ResourcePlan) -> Result<ConnectTarget, Diagnostic> {
+    planned
+        .apply_data
+        .read()
+        .map_err(|e| Diagnostic::new(e.to_string()).at(&planned.address))
+}
+
+fn connect_fingerprint(
+    t: &ConnectTarget,
+    live: &HashMap<String, (String, LiveDacl)>,
+) -> Result<String, Diagnostic> {
+    let account: security::Sid = t
+        .account
+        .parse()
+        .map_err(|e| Diagnostic::new(format!("the plan's account SID does not read: {e}")))?;
+    let mut parts = Vec::new();
+    for o in &t.objects {
+        let Some((_, l)) = live.get(&acl::normalize_dn(&o.dn)) else {
+            return Err(
+                Diagnostic::new(format!("object `{}` no longer exists", o.dn))
+                    .hint("nothing was written; run `hybridctl plan` again"),
+            );
+        };
+        parts.push((o.dn.clone(), connect::fingerprint(l, o.whole, &account)));
+    }
+    Ok(connect::combined(&parts))
+}
+
+const ADMIN_SD_HOLDER_NOTE: &str = "admin_sd_holder: the same ACEs go on CN=AdminSDHolder. Why one would: protected accounts and groups (adminCount=1: Domain Admins, Administrators, krbtgt, ...) do not inherit from the domain root; SDProp resets their DACL from AdminSDHolder every 60 minutes, so without this the connector cannot write back passwords or attributes of admin accounts. \
+Why Microsoft no longer does it by default: since Entra Connect 2.0.3.0 the ADSyncConfig cmdlets skip AdminSDHolder \"following Windows security guidance\" (`-SkipAdminSdHolders` became opt-in `-IncludeAdminSdHolders`, which Microsoft's page calls \"not recommended\"): a connector account that can reset admins' passwords is a path to Domain Admin.";
+
+/// The notes of a plan: what the other password writeback profile would change, AdminSDHolder.
+fn connect_notes(spec: &EntraConnectPermissions, dir: &Directory) -> Vec<String> {
+    let mut notes = Vec::new();
+    if spec.features.contains(&ConnectFeature::PasswordWriteback) {
+        let (other, rows, verb) =
+            connect::catalogue::other_profile(spec.password_writeback_profile);
+        let words: Vec<String> = rows.iter().map(|r| connect::row_words(r, dir)).collect();
+        notes.push(format!(
+            "password_writeback_profile: {}; the `{}` profile {verb} {}. `module` is what Set-ADSyncPasswordWritebackPermissions grants; `tutorial` is the SSPR writeback tutorial's list (Unexpire Password keeps \"must change password at next logon\" from being set after a reset; Authenticated Users already hold it on a default domain root)",
+            spec.password_writeback_profile.as_str(),
+            other.as_str(),
+            words.join(" and ")
+        ));
+    }
+    if spec.admin_sd_holder {
+        notes.push(ADMIN_SD_HOLDER_NOTE.to_string());
+    }
+    notes
+}
+
+async fn plan_connects(
+    session: &mut Session,
+    connects: &[(Address, &EntraConnectPermissions)],
+    acls: &[(Address, &AdAcl)],
+) -> Result<Vec<ResourcePlan>, Diagnostics> {
+    let Session { conn, dir, .. } = session;
+    let names: Vec<String> = connects
+        .iter()
+        .map(|(_, c)| c.account.clone())
+        .chain(
+            acls.iter()
+                .flat_map(|(_, a)| a.aces.iter().map(|e| e.principal.clone())),
+        )
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let principals = dir
+        .resolve_principals(conn, &names)
+        .await
+        .map_err(op_diagnostic)?;
+
+    let mut diags = Diagnostics::default();
+    let mut expanded = Vec::new();
+    for (address, spec) in connects {
+        let sid = match principals.get(&spec.account) {
+            Some(Ok(sid)) => sid.clone(),
+            Some(Err(e)) => {
+                diags.push(
+                    Diagnostic::new(format!("account: {e}"))
+                        .at(address)
+                        .hint("write the connector account as DOMAIN\\name, a UPN or a SID"),
+                );
+                continue;
+            }
+            None => continue,
+        };
+        let restrict = match spec.restrict_account {
+            false => None,
+            true => {
+                let found = conn
+                    .search(
+                        &dir.domain_dn,
+                        ldap3::Scope::Subtree,
+                        &format!("(objectSid={sid})"),
+                        &["objectSid"],
+                    )
+                    .await
+                    .map_err(op_diagnostic)?;
+                let Some(e) = found.first() else {
+                    diags.push(
+                        Diagnostic::new(format!(
+                            "restrict_account: no object with the account's SID {sid} in {}",
+                            dir.domain_dn
+                        ))
+                        .at(address)
+                        .hint("the account must live in the connected domain"),
+                    );
+                    continue;
+                };
+                let root = forest_root_sid(conn, dir).await?;
+                Some((e.dn.clone(), root))
+            }
+        };
+        let objects = match connect::expand(
+            spec,
+            dir,
+            &sid,
+            restrict.as_ref().map(|(dn, root)| (dn.as_str(), root)),
+        ) {
+            Ok(o) => o,
+            Err(missing) => {
+                for m in missing {
+                    diags.push(Diagnostic::new(m.to_string()).at(address).hint(format!(
+                        "extend the schema (or use a forest that has it), or take `{}` out of `features`",
+                        m.feature
+                    )));
+                }
+                continue;
+            }
+        };
+        // ad.acl on the same objects: the account's ACEs there belong to this resource.
+        for (acl_address, a) in acls {
+            let dn = acl::normalize_dn(&dir.expand_dn(&a.object));
+            let Some(o) = objects.iter().find(|o| acl::normalize_dn(&o.dn) == dn) else {
+                continue;
+            };
+            if o.whole {
+                diags.push(
+                    Diagnostic::new(format!(
+                        "`{}` is the connector account's object, whose whole DACL {address} owns (restrict_account)",
+                        a.object
+                    ))
+                    .at(acl_address)
+                    .hint("take this ad.acl out, or set restrict_account: false"),
+                );
+                continue;
+            }
+            for (i, e) in a.aces.iter().enumerate() {
+                if principals.get(&e.principal).and_then(|r| r.as_ref().ok()) != Some(&sid) {
+                    continue;
+                }
+                let what = match (a.authoritative, e.deny.is_empty()) {
+                    (true, _) => "an authoritative entry for",
+                    (false, false) => "a deny for",
+                    (false, true) => "an entry for",
+                };
+                diags.push(
+                    Diagnostic::new(format!(
+                        "aces[{i}] is {what} the connector account `{}` on `{}`, whose ACEs there {address} manages",
+                        e.principal, a.object
+                    ))
+                    .at(acl_address)
+                    .hint(format!(
+                        "the account's permissions on that object belong to {address}: change its features, or take the entry out of this ad.acl"
+                    )),
+                );
+            }
+        }
+        diags.extend(denies_below(
+            address,
+            &sid,
+            &objects,
+            acls,
+            dir,
+            &principals,
+        ));
+        expanded.push((address, *spec, sid, objects));
+    }
+    diags.into_result(())?;
+
+    let dns: Vec<String> = expanded
+        .iter()
+        .flat_map(|(_, _, _, objs)| objs.iter().map(|o| o.dn.clone()))
+        .collect();
+    let live = read_dacls(conn, dir, &dns).await?;
+    let mut missing = Diagnostics::default();
+    for (address, spec, _, objs) in &expanded {
+        for o in objs {
+            if !live.contains_key(&acl::normalize_dn(&o.dn)) {
+                missing.push(
+                    Diagnostic::new(format!("object `{}` was not found in the directory", o.dn))
+                        .at(address)
+                        .hint(format!(
+                            "check `scope: {:?}`; `{{domain}}` stands for {}",
+                            spec.scope, dir.domain_dn
+                        )),
+                );
+            }
+        }
+    }
+    missing.into_result(())?;
+    let sids: Vec<_> = live
+        .values()
+        .flat_map(|(_, l)| {
+            l.aces
+                .iter()
+                .filter_map(|a| a.as_access().map(|a| a.sid.clone()))
+                .collect::<Vec<_>>()
+        })
+        .chain(expanded.iter().map(|(_, _, s, _)| s.clone()))
+        .collect();
+    dir.describe_sids(conn, &sids)
+        .await
+        .map_err(op_diagnostic)?;
+
+    let mut plans = Vec::new();
+    for (address, spec, sid, objs) in expanded {
+        let mut before = Vec::new();
+        let mut after = Vec::new();
+        let mut changes = Vec::new();
+        let mut parts = Vec::new();
+        let mut targets = Vec::new();
+        let mut notes = connect_notes(spec, dir);
+        for o in &objs {
+            let (dn, l) = &live[&acl::normalize_dn(&o.dn)];
+            let features = |a: &security::Ace| {
+                a.as_access().and_then(|x| {
+                    o.wanted
+                        .iter()
+                        .find(|w| acl::AceKey::of(&w.ace) == acl::AceKey::of(x))
+                        .map(|w| &w.features)
+                })
+            };
+            let p = connect::plan_object(o, &sid, l);
+            parts.push((dn.clone(), connect::fingerprint(l, o.whole, &sid)));
+            targets.push(TargetObject {
+                dn: dn.clone(),
+                whole: o.whole,
+            });
+            if o.whole {
+                before.push(connect::inheritance_entry(
+                    &format!("{dn}: "),
+                    l.control,
+                    None,
+                ));
+                if !p.dropped_inherited.is_empty() {
+                    before.extend(p.dropped_inherited.iter().map(|a| {
+                        let shown = acl::entry(a, dir);
+                        hybridctl_core::Entry {
+                            text: format!("{dn}: inherited: {}", shown.text),
+                            code: shown.code,
+                        }
+                    }));
+                }
+                let now = l.control | control::DACL_PROTECTED;
+                after.push(connect::inheritance_entry(
+                    &format!("{dn}: "),
+                    now,
+                    Some(p.dropped_inherited.len()).filter(|n| *n > 0),
+                ));
+            }
+            before.extend(
+                connect::owned(l.aces.iter(), o.whole, &sid)
+                    .map(|a| connect::entry(dn, a, features(a), dir)),
+            );
+            if p.protect {
+                changes.push(Change {
+                    op: ChangeOp::Set,
+                    entry: hybridctl_core::Entry {
+                        text: format!(
+                            "{dn}: disable inheritance (protected DACL): the {} inherited ACE(s) below go away and are NOT copied as explicit ACEs",
+                            p.dropped_inherited.len()
+                        ),
+                        code: Some("D:P".into()),
+                    },
+                    payload: serde_json::to_value(ConnectPayload::Protect {
+                        dn: dn.clone(),
+                        protect: true,
+                    })
+                    .expect("payload serializes"),
+                });
+                for a in p.dropped_inherited.iter().filter_map(|a| a.as_access()) {
+                    let shown = acl::entry(&security::Ace::Access(a.clone()), dir);
+                    changes.push(Change {
+                        op: ChangeOp::Remove,
+                        entry: hybridctl_core::Entry {
+                            text: format!("{dn}: inherited, goes away: {}", shown.text),
+                            code: shown.code,
+                        },
+                        payload: serde_json::to_value(ConnectPayload::Inherited {
+                            dn: dn.clone(),
+                            inherited: AcePayload::from(a),
+                        })
+                        .expect("payload serializes"),
+                    });
+                }
+                notes.push(format!(
+                    "restrict_account: inheritance is disabled on `{dn}` as Set-ADSyncRestrictedPermissions does; the {} inherited ACE(s) listed as removed are not kept as explicit copies",
+                    p.dropped_inherited.len()
+                ));
+            }
+            for r in &p.removes {
+                changes.push(Change {
+                    op: ChangeOp::Remove,
+                    entry: connect::entry(dn, &security::Ace::Access(r.clone()), None, dir),
+                    payload: serde_json::to_value(ConnectPayload::Ace {
+                        dn: dn.clone(),
+                        ace: AcePayload::from(r),
+                    })
+                    .expect("payload serializes"),
+                });
+            }
+            for w in &p.adds {
+                changes.push(Change {
+                    op: ChangeOp::Add,
+                    entry: connect::entry(
+                        dn,
+                        &security::Ace::Access(w.ace.clone()),
+                        Some(&w.features),
+                        dir,
+                    ),
+                    payload: serde_json::to_value(ConnectPayload::Ace {
+                        dn: dn.clone(),
+                        ace: AcePayload::from(&w.ace),
+                    })
+                    .expect("payload serializes"),
+                });
+            }
+            let adds: Vec<AccessAce> = p.adds.iter().map(|w| w.ace.clone()).collect();
+            let rebuilt = acl::rebuild(&l.aces, &p.removes, &adds);
+            after.extend(
+                connect::owned(rebuilt.iter(), o.whole, &sid)
+                    .map(|a| connect::entry(dn, a, features(a), dir)),
+            );
+        }
+        let target = objs
+            .iter()
+            .map(|o| o.dn.as_str())
+            .collect::<Vec<_>>()
+            .join("; ");
+        plans.push(
+            ResourcePlan::new(
+                address.clone(),
+                target,
+                connect::combined(&parts),
+                before,
+                after,
+                changes,
+            )
+            .with_notes(notes)
+            .with_apply_data(ApplyData::new(&ConnectTarget {
+                account: sid.to_string(),
+                objects: targets,
+            })),
+        );
+    }
+    Ok(plans)
+}
+
+/// The forest root domain's SID (Enterprise Admins is its RID 519), from the rootDSE.
+/// "Could not read" is an error, never the connected domain's SID.
+async fn forest_root_sid(
+    conn: &mut Connection,
+    dir: &Directory,
+) -> Result<security::Sid, Diagnostics> {
+    let unreadable = |what: &str| -> Diagnostics {
+        Diagnostic::new(format!(
+            "restrict_account: cannot read {what} for Enterprise Admins"
+        ))
+        .hint("hybridctl's account needs to read the rootDSE and the forest root domain's head")
+        .into()
+    };
+    let root_dse = conn
+        .search(
+            "",
+            ldap3::Scope::Base,
+            "(objectClass=*)",
+            &["rootDomainNamingContext"],
+        )
+        .await
+        .map_err(op_diagnostic)?;
+    let root_dn = root_dse
+        .first()
+        .and_then(|e| ldap::first(e, "rootDomainNamingContext"))
+        .ok_or_else(|| unreadable("the rootDSE's rootDomainNamingContext"))?;
+    if acl::normalize_dn(&root_dn) == acl::normalize_dn(&dir.domain_dn) {
+        return Ok(dir.domain_sid.clone());
+    }
+    let head = conn
+        .search(
+            &root_dn,
+            ldap3::Scope::Base,
+            "(objectClass=*)",
+            &["objectSid"],
+        )
+        .await
+        .map_err(op_diagnostic)?;
+    head.first()
+        .and_then(|e| first_bin(e, "objectSid"))
+        .and_then(|b| security::Sid::decode(&b).ok())
+        .map(|(s, _)| s)
+        .ok_or_else(|| unreadable(&format!("the objectSid of `{root_dn}`")))
+}
+
+/// `ad.acl` denies for the connector account on objects below the ones a resource grants
+/// on, taking away what a feature passes down: a deny on a descendant wins over the
+/// inherited allow, so the feature would silently not work there.
+fn denies_below(
+    address: &Address,
+    account: &security::Sid,
+    objects: &[connect::ObjectWant],
+    acls: &[(Address, &AdAcl)],
+    dir: &Directory,
+    principals: &HashMap<String, Result<security::Sid, directory::PrincipalError>>,
+) -> Diagnostics {
+    let mut diags = Diagnostics::default();
+    for (acl_address, a) in acls {
+        let dn = acl::normalize_dn(&dir.expand_dn(&a.object));
+        let above: Vec<&connect::ObjectWant> = objects
+            .iter()
+            .filter(|o| dn.ends_with(&format!(",{}", acl::normalize_dn(&o.dn))))
+            .collect();
+        if above.is_empty() {
+            continue;
+        }
+        // Errors in the entries are ad.acl's to report.
+        let Ok(desired) = acl::desired(a, acl_address, dir, principals) else {
+            continue;
+        };
+        for d in desired.iter().filter(|d| {
+            d.ensure == hybridctl_core::spec::Ensure::Present
+                && d.ace.is_deny()
+                && &d.ace.sid == account
+        }) {
+            let hit = above.iter().find_map(|o| {
+                o.wanted
+                    .iter()
+                    .find(|w| {
+                        w.ace.flags & security::ace_flags::CONTAINER_INHERIT != 0
+                            && rights::mask::specific(w.ace.mask)
+                                & rights::mask::specific(d.ace.mask)
+                                != 0
+                            && (w.ace.object_type.is_none()
+                                || d.ace.object_type.is_none()
+                                || w.ace.object_type == d.ace.object_type)
+                            && (d.ace.inherited_object_type.is_none()
+                                || w.ace.inherited_object_type.is_none()
+                                || d.ace.inherited_object_type == w.ace.inherited_object_type)
+                    })
+                    .map(|w| (o, w))
+            });
+            if let Some((o, w)) = hit {
+                let shown = acl::entry(&security::Ace::Access(w.ace.clone()), dir);
+                let features: Vec<&str> = w.features.iter().map(|f| f.as_str()).collect();
+                diags.push(
+                    Diagnostic::new(format!(
+                        "aces[{}] denies the connector account on `{}`, below `{}` where {address} grants `{}` [{}]",
+                        d.entry,
+                        a.object,
+                        o.dn,
+                        shown.text,
+                        features.join(", ")
+                    ))
+                    .at(acl_address)
+                    .hint("a deny on a descendant wins over the inherited allow, so the feature would not work there: take the deny out, or leave that object out of the resource's scope"),
+                );
+            }
+        }
+    }
+    diags
+}
+
+async fn apply_connect(session: &mut Session, planned: &ResourcePlan) -> Result<(), Diagnostic> {
+    let Session { conn, dir, written } = session;
+    let target = connect_target(planned)?;
+    let dns: Vec<String> = target.objects.iter().map(|o| o.dn.clone()).collect();
+    // Re-read right before writing: never overwrite a change made since the plan.
+    let live = read_dacls(conn, dir, &dns)
+        .await
+        .map_err(|mut d| d.0.remove(0))?;
+    if connect_fingerprint(&target, &live)? != planned.observed {
+        return Err(Diagnostic::new(
+            "saved plan is stale: the connector account's ACEs changed since the plan was made; nothing was written",
+        )
+        .hint("run `hybridctl plan` again and review the new plan"));
+    }
+    let mut payloads = Vec::new();
+    for c in &planned.changes {
+        let p: ConnectPayload = serde_json::from_value(c.payload.clone()).map_err(|e| {
+            Diagnostic::new(format!(
+                "the plan holds a change hybridctl cannot read: {e}"
+            ))
+        })?;
+        payloads.push((c.op, p));
+    }
+    for o in &target.objects {
+        let mut removes = Vec::new();
+        let mut adds = Vec::new();
+        let mut protect = false;
+        for (op, p) in &payloads {
+            match p {
+                ConnectPayload::Ace { dn, ace } if *dn == o.dn => {
+                    let ace =
+                        AccessAce::try_from(ace).map_err(|e| Diagnostic::new(e.to_string()))?;
+                    match op {
+                        ChangeOp::Add => adds.push(ace),
+                        ChangeOp::Remove | ChangeOp::Set => removes.push(ace),
+                    }
+                }
+                ConnectPayload::Protect { dn, protect: true } if *dn == o.dn => protect = true,
+                _ => {}
+            }
+        }
+        if removes.is_empty() && adds.is_empty() && !protect {
+            continue;
+        }
+        let (_, l) = &live[&acl::normalize_dn(&o.dn)];
+        let mut aces = acl::rebuild(&l.aces, &removes, &adds);
+        let mut ctl = l.control & (control::DACL_PROTECTED | control::DACL_AUTO_INHERITED);
+        if protect {
+            // A protected DACL inherits nothing: the inherited ACEs are not written back.
+            ctl |= control::DACL_PROTECTED;
+            aces.retain(|a| !a.is_inherited());
+        }
+        let bytes = SecurityDescriptor::with_dacl(ctl, Acl::new(aces))
+            .encode()
+            .map_err(|e| {
+                Diagnostic::new(format!("cannot encode the new DACL of `{}`: {e}", o.dn))
+            })?;
+        tracing::info!(dn = %o.dn, removes = removes.len(), adds = adds.len(), protect, "writing DACL");
+        conn.write_dacl(&o.dn, bytes).await.map_err(op_diagnostic)?;
+        let after = read_dacls(conn, dir, std::slice::from_ref(&o.dn))
+            .await
+            .map_err(|mut d| d.0.remove(0))?;
+        if let Some((_, a)) = after.get(&acl::normalize_dn(&o.dn)) {
+            written.push((acl::normalize_dn(&o.dn), l.fingerprint(), a.fingerprint()));
+        }
+    }
+    Ok(())
 }

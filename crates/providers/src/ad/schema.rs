@@ -305,6 +305,21 @@ impl Schema {
         self.class(name).map(|c| c.guid)
     }
 
+    /// Whether the directory knows an extended right (or property set) with this rightsGuid.
+    pub fn has_right_guid(&self, g: Guid) -> bool {
+        self.rights.iter().any(|r| r.guid == g)
+    }
+
+    /// Whether the schema has an attribute with this schemaIDGUID.
+    pub fn has_attribute_guid(&self, g: Guid) -> bool {
+        self.attribute_by_guid.contains_key(&g)
+    }
+
+    /// Whether the schema has a class with this schemaIDGUID.
+    pub fn has_class_guid(&self, g: Guid) -> bool {
+        self.class_by_guid.contains_key(&g)
+    }
+
     /// Class names, for suggestions.
     pub fn class_names(&self) -> impl Iterator<Item = &str> {
         self.class_by_guid.values().map(|c| c.display.as_str())
