@@ -121,7 +121,7 @@ fn ou_export_covers_deny_object_unknown_and_protected_aces_and_shows_drift() {
         "- Read all properties\n      - List contents\n      - List object\n      applies_to: This object and all descendant objects".into(),
         format!("# not exported (no right in it has a name hybridctl can write back): (OA;;RP;{unknown};;"),
         "# not exported (no right in it has a name hybridctl can write back): (A;;0x1000000;;;".into(),
-        "# inheritance is disabled on this object".into(),
+        "inheritance: disabled".into(),
         format!("# not exported (its principal {orphan} resolves to no account (deleted?), so plan could not read it back): (A;;RC;;;{orphan})"),
     ] {
         assert!(text.contains(&words), "export lacks `{words}`:\n{text}");

@@ -215,6 +215,7 @@ mod tests {
                 name: "ou-staff-corp".into(),
                 object: "OU=Staff,OU=Corp,{domain}".into(),
                 authoritative: false,
+                inheritance: None,
                 aces: vec![AceSpec {
                     principal: "CORP\\Helpdesk".into(),
                     allow: vec!["Reset password".into()],

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use hybridctl_core::spec::{AceSpec, AdAcl, Ensure, Resource};
+use hybridctl_core::spec::{AceSpec, AdAcl, Ensure, Inheritance, Resource};
 use hybridctl_core::{Address, Diagnostic, Diagnostics, Kind};
 
 use super::acl::{self, LiveDacl};
@@ -129,10 +129,14 @@ pub async fn acls(
         }
         matched = true;
         let object = spec_dn(&o.dn, &dir.domain_dn);
+        // A protected DACL is said as ADUC says it: inheritance disabled.
+        let inheritance =
+            (o.dacl.control & control::DACL_PROTECTED != 0).then_some(Inheritance::Disabled);
         let mut resource = AdAcl {
             name: String::new(),
             object: object.clone(),
             authoritative: false,
+            inheritance,
             aces,
         };
         if req.authoritative {
@@ -141,6 +145,7 @@ pub async fn acls(
                 name: String::new(),
                 object,
                 authoritative: true,
+                inheritance,
                 aces: exact,
             };
             // Owning a principal means plan removes what the spec does not say: only when
@@ -152,11 +157,6 @@ pub async fn acls(
                     "not authoritative: some explicit ACE here cannot be written exactly (see the notes above), and an authoritative plan would remove it".into(),
                 );
             }
-        }
-        if o.dacl.control & control::DACL_PROTECTED != 0 {
-            notes.push(
-                "inheritance is disabled on this object (its DACL is protected); ad.acl does not manage that here".into(),
-            );
         }
         verify(&resource, &o.dacl, &dir, &written)?;
         names.push(name_for_dn(&o.dn, &dir.domain_dn));
