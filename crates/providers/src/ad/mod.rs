@@ -1,5 +1,6 @@
 //! Active Directory over LDAP: the `ad.acl` and `ad.password_policy` resource kinds.
 
+pub mod access;
 pub mod acl;
 pub mod directory;
 pub mod password_policy;
