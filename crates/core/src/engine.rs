@@ -158,7 +158,13 @@ pub async fn apply(
             Err(d) => return Err(fail(applied, d.at(&change.address).into())),
         }
     }
-    verify(&applied, spec, providers)
+    let checks: Vec<Address> = plan
+        .resources
+        .iter()
+        .filter(|r| r.address.kind.is_check())
+        .map(|r| r.address.clone())
+        .collect();
+    verify(&applied, &checks, spec, providers)
         .await
         .map_err(|e| fail(applied.clone(), e))?;
     Ok(ApplyReport { applied })
@@ -239,19 +245,25 @@ async fn check_unchanged(
     diags.into_result(())
 }
 
-/// Plans the applied resources again: each must now match the spec.
+/// Plans the applied resources and the plan's checks again: each resource must now match
+/// the spec and each check must pass (the ACLs just written are often what fixes it).
 async fn verify(
     applied: &[Address],
+    checks: &[Address],
     spec: &LoadedSpec,
     providers: &mut [Box<dyn Provider>],
 ) -> Result<(), Diagnostics> {
     if applied.is_empty() {
         return Ok(());
     }
-    let resources: Vec<&Resource> = applied.iter().filter_map(|a| spec.resource(a)).collect();
+    let resources: Vec<&Resource> = applied
+        .iter()
+        .chain(checks)
+        .filter_map(|a| spec.resource(a))
+        .collect();
     let again = plan_resources(&resources, providers).await?;
-    let mut diags = Diagnostics::default();
-    for r in again.iter().filter(|r| r.action != Action::NoOp) {
+    let mut diags = failing_checks(&again);
+    for r in again.iter().filter(|r| r.action == Action::Update) {
         let what: Vec<&str> = r.changes.iter().map(|c| c.entry.text.as_str()).collect();
         diags.push(
             Diagnostic::new(format!(
@@ -263,6 +275,35 @@ async fn verify(
         );
     }
     diags.into_result(())
+}
+
+/// Each failing check as an error: why it fails (its summary lines) and the objects.
+pub fn failing_checks(plans: &[ResourcePlan]) -> Diagnostics {
+    let mut diags = Diagnostics::default();
+    for r in plans.iter().filter(|r| r.action == Action::Fail) {
+        let mut text = format!("check fails: {}", r.target);
+        for n in &r.notes {
+            text.push_str(&format!("\n  {n}"));
+        }
+        for e in r.before.iter().take(crate::render::FAILING_OBJECTS_SHOWN) {
+            text.push_str(&format!("\n    {}", e.text));
+            if let Some(c) = &e.code {
+                text.push_str(&format!(": {c}"));
+            }
+        }
+        if r.before.len() > crate::render::FAILING_OBJECTS_SHOWN {
+            text.push_str(&format!(
+                "\n    ... {} more (all of them in `hybridctl plan --format json`)",
+                r.before.len() - crate::render::FAILING_OBJECTS_SHOWN
+            ));
+        }
+        diags.push(
+            Diagnostic::new(text)
+                .at(&r.address)
+                .hint("grant the rights where the report says (an ad.acl resource), or list accepted exceptions in allow_unreachable"),
+        );
+    }
+    diags
 }
 
 #[cfg(test)]

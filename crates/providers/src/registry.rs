@@ -25,7 +25,7 @@ pub enum ProviderId {
 
 pub fn provider_of(kind: Kind) -> ProviderId {
     match kind {
-        Kind::AdAcl | Kind::AdPasswordPolicy => ProviderId::Ad,
+        Kind::AdAcl | Kind::AdPasswordPolicy | Kind::AdEffectiveAccess => ProviderId::Ad,
         Kind::GpoSecurity => ProviderId::Gpo,
         Kind::GraphLicense | Kind::GraphAuthorizationPolicy | Kind::GraphDirectorySync => {
             ProviderId::Graph

@@ -150,8 +150,16 @@ fn summary_line(plan: &Plan, report: Report) -> String {
             s.update, s.unchanged
         ),
     };
-    format!("{line}{manual}")
+    let failed = if s.failed > 0 {
+        format!(" {} check(s) fail.", s.failed)
+    } else {
+        String::new()
+    };
+    format!("{line}{manual}{failed}")
 }
+
+/// How many of a failing check's objects the text and Markdown views list (JSON: all).
+pub const FAILING_OBJECTS_SHOWN: usize = 20;
 
 #[cfg(test)]
 pub(crate) mod fixtures {

@@ -32,6 +32,26 @@ pub fn text(plan: &Plan, report: Report, color: bool) -> String {
         }
         out.push('\n');
     }
+    for r in plan.resources.iter().filter(|r| r.action == Action::Fail) {
+        let _ = writeln!(
+            out,
+            "{}  (check fails: {})",
+            paint(&format!("{BOLD}{RED}"), &format!("x {}", r.address)),
+            r.target
+        );
+        push_notes(&mut out, &r.notes, &paint);
+        for e in r.before.iter().take(super::FAILING_OBJECTS_SHOWN) {
+            push_entry(&mut out, " ", e, |s| s.to_string());
+        }
+        if r.before.len() > super::FAILING_OBJECTS_SHOWN {
+            let _ = writeln!(
+                out,
+                "    ... {} more (all of them in --format json)",
+                r.before.len() - super::FAILING_OBJECTS_SHOWN
+            );
+        }
+        out.push('\n');
+    }
     for r in plan.resources.iter().filter(|r| r.action == Action::Update) {
         let head = format!("~ {}", r.address);
         let _ = writeln!(

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod acl;
 pub mod directory;
+pub mod effective_access;
 pub mod password_policy;
 pub mod rights;
 pub mod schema;
@@ -74,21 +75,33 @@ impl AdProvider {
 #[async_trait]
 impl Provider for AdProvider {
     fn kinds(&self) -> &'static [Kind] {
-        &[Kind::AdAcl, Kind::AdPasswordPolicy]
+        &[Kind::AdAcl, Kind::AdPasswordPolicy, Kind::AdEffectiveAccess]
     }
 
     async fn plan(&mut self, resources: &[&Resource]) -> Result<Vec<ResourcePlan>, Diagnostics> {
         let session = self.session().await?;
         let mut acls = Vec::new();
         let mut policies = Vec::new();
+        let mut checks = Vec::new();
         for r in resources {
             match r {
                 Resource::AdAcl(a) => acls.push((r.address(), a)),
                 Resource::AdPasswordPolicy(p) => policies.push((r.address(), p)),
+                Resource::AdEffectiveAccess(c) => checks.push((r.address(), c)),
                 _ => {}
             }
         }
         let mut plans = Vec::new();
+        let mut diags = Diagnostics::default();
+        for (address, c) in &checks {
+            match effective_access::read_and_plan(&mut session.conn, &mut session.dir, address, c)
+                .await
+            {
+                Ok(p) => plans.push(p),
+                Err(d) => diags.extend(d),
+            }
+        }
+        diags.into_result(())?;
         if !acls.is_empty() {
             plans.extend(plan_acls(session, &acls).await?);
         }
@@ -147,7 +160,14 @@ impl Provider for AdProvider {
                         }
                     }
                 }
-                _ => head.as_ref().expect("read above").fingerprint(),
+                Kind::AdPasswordPolicy => head.as_ref().expect("read above").fingerprint(),
+                other => {
+                    return Err(
+                        Diagnostic::new(format!("{other} is a check; it never writes"))
+                            .at(&p.address)
+                            .into(),
+                    )
+                }
             });
         }
         Ok(out)
@@ -160,6 +180,9 @@ impl Provider for AdProvider {
             Kind::AdPasswordPolicy => {
                 password_policy::apply(planned, &mut session.conn, &session.dir.domain_dn).await
             }
+            Kind::AdEffectiveAccess => Err(Diagnostic::new(
+                "ad.effective_access is a check; it never writes",
+            )),
             other => Err(Diagnostic::new(format!(
                 "the AD provider does not handle {other}"
             ))),

@@ -222,6 +222,20 @@ impl Connection {
         Ok(())
     }
 
+    /// A paged search that also returns each entry's DACL-only `nTSecurityDescriptor`.
+    pub async fn search_with_dacl(
+        &mut self,
+        base: &str,
+        scope: Scope,
+        filter: &str,
+        attrs: &[&str],
+    ) -> Result<Vec<SearchEntry>, OpError> {
+        let mut attrs = attrs.to_vec();
+        attrs.push("nTSecurityDescriptor");
+        self.search_with(base, scope, filter, &attrs, vec![sd_flags_dacl()])
+            .await
+    }
+
     /// The DACL-only security descriptor of the one object `dn`.
     pub async fn read_dacl_of(&mut self, dn: &str) -> Result<Vec<SearchEntry>, OpError> {
         self.search_with(
