@@ -7,6 +7,7 @@ mod harness;
 mod acl;
 mod bad_input;
 mod connection;
+mod effective_access;
 mod examples;
 mod gpo;
 mod graph;
