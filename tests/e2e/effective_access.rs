@@ -256,6 +256,13 @@ fn writeback_reach_matches_what_the_dc_allows_user_by_user() {
     let (code, failing) = hybridctl_failing(lab, spec);
     assert_eq!(code, 1, "a failing check is an error of plan");
     assert_eq!(failing.len(), users.len(), "{failing:#?}");
+    let text = lab.hybridctl(&["plan", "-f", spec]);
+    assert!(
+        text.stdout
+            .contains("planned changes of ad.acl.scratch touch its scope"),
+        "{}",
+        text.all()
+    );
 
     // Apply writes the scratch OU's ACL, then evaluates the check again: it still fails.
     let apply = lab.hybridctl(&["apply", "-f", spec, "--auto-approve"]);

@@ -280,6 +280,36 @@ pub fn plan(
     }
 }
 
+/// On a failing check's plan: which planned `ad.acl` changes touch its scope (an object
+/// at, above or below one of its bases), since `apply` evaluates the check again after them.
+pub fn note_planned_acls(check: &Address, bases: &[String], plans: &mut [ResourcePlan]) {
+    let within = |a: &str, b: &str| a == b || a.ends_with(&format!(",{b}"));
+    let touching: Vec<String> = plans
+        .iter()
+        .filter(|p| p.address.kind == hybridctl_core::Kind::AdAcl && !p.changes.is_empty())
+        .filter(|p| {
+            let t = normalize_dn(&p.target);
+            bases.iter().any(|b| {
+                let b = normalize_dn(b);
+                within(&t, &b) || within(&b, &t)
+            })
+        })
+        .map(|p| p.address.to_string())
+        .collect();
+    if touching.is_empty() {
+        return;
+    }
+    if let Some(p) = plans
+        .iter_mut()
+        .find(|p| &p.address == check && p.action == hybridctl_core::Action::Fail)
+    {
+        p.notes.push(format!(
+            "the check fails now; planned changes of {} touch its scope, and apply evaluates it again after writing them",
+            touching.join(", ")
+        ));
+    }
+}
+
 /// Reads what the check needs and plans it. Errors name the spec's key at fault.
 pub async fn read_and_plan(
     conn: &mut Connection,
@@ -800,6 +830,48 @@ mod tests {
         let p = plan(&"ad.effective_access.w".parse().unwrap(), &spec, &o, &[]);
         assert_eq!(p.action, hybridctl_core::Action::Fail);
         assert!(p.notes[0].contains("matched no object"), "{:?}", p.notes);
+    }
+
+    #[test]
+    fn a_failing_check_names_the_planned_acl_changes_in_its_scope() {
+        let change = |target: &str, name: &str| {
+            ResourcePlan::new(
+                format!("ad.acl.{name}").parse().unwrap(),
+                target.into(),
+                String::new(),
+                vec![],
+                vec![],
+                vec![hybridctl_core::Change {
+                    op: hybridctl_core::ChangeOp::Add,
+                    entry: Entry {
+                        text: "x".into(),
+                        code: None,
+                    },
+                    payload: serde_json::Value::Null,
+                }],
+            )
+        };
+        let check: Address = "ad.effective_access.w".parse().unwrap();
+        let failing = ResourcePlan::new(
+            check.clone(),
+            "t".into(),
+            String::new(),
+            vec![],
+            vec![],
+            vec![],
+        )
+        .failing();
+        let mut plans = vec![
+            failing,
+            change("DC=lab,DC=test", "root"),
+            change("OU=Legacy,OU=Corp,DC=lab,DC=test", "legacy"),
+            change("OU=Other,DC=lab,DC=test", "other"),
+        ];
+        note_planned_acls(&check, &["OU=Corp,DC=lab,DC=test".into()], &mut plans);
+        assert_eq!(
+            plans[0].notes,
+            ["the check fails now; planned changes of ad.acl.root, ad.acl.legacy touch its scope, and apply evaluates it again after writing them"]
+        );
     }
 
     #[test]

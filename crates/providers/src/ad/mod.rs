@@ -105,6 +105,16 @@ impl Provider for AdProvider {
         if !acls.is_empty() {
             plans.extend(plan_acls(session, &acls).await?);
         }
+        for (address, c) in &checks {
+            let bases: Vec<String> = c
+                .scope
+                .base
+                .as_slice()
+                .iter()
+                .map(|b| session.dir.expand_dn(b))
+                .collect();
+            effective_access::note_planned_acls(address, &bases, &mut plans);
+        }
         if !policies.is_empty() {
             let head = DomainHead::read(&mut session.conn, &session.dir.domain_dn)
                 .await
