@@ -19,6 +19,36 @@ fn user_in(lab: &Lab, ou: &str, name: &str) -> String {
     format!("CN={name},{ou}")
 }
 
+/// What a test made that would make other checks of the domain fail (a protected OU,
+/// a Deny, a PSO): removed when the test ends, passed or failed.
+struct Cleanup {
+    ou: String,
+    groups: Vec<String>,
+    pso: Option<String>,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let lab = lab();
+        // Best effort, never a second panic: a missing object was already removed.
+        let auth = lab.samba_auth();
+        let run = |args: &[&str]| {
+            let _ = Command::new("samba-tool").args(args).args(&auth).output();
+        };
+        if let Some(pso) = &self.pso {
+            run(&["domain", "passwordsettings", "pso", "delete", pso]);
+        }
+        for g in &self.groups {
+            run(&["group", "delete", g]);
+        }
+        let rel = self
+            .ou
+            .strip_suffix(&format!(",{}", lab.domain_dn))
+            .unwrap_or(&self.ou);
+        run(&["ou", "delete", rel, "--force-subtree-delete"]);
+    }
+}
+
 /// A short unique name (sAMAccountName allows 20 characters).
 fn short(tag: &str, n: usize) -> String {
     format!("ea{}{tag}{n}", std::process::id() % 100_000)
@@ -186,6 +216,11 @@ fn writeback_reach_matches_what_the_dc_allows_user_by_user() {
     let connector_dn = format!("CN={connector},CN=Users,{}", lab.domain_dn);
     // A group the connector is in; Reset password is granted to it, not to the account.
     let group = short("g", 0);
+    let _cleanup = Cleanup {
+        ou: ou.clone(),
+        groups: vec![group.clone(), short("pg", 8)],
+        pso: Some(short("pso", 9)),
+    };
     lab.samba_tool(&["group", "add", &group]);
     lab.samba_tool(&["group", "addmembers", &group, &connector]);
 
@@ -364,13 +399,17 @@ fn writeback_reach_matches_what_the_dc_allows_user_by_user() {
         failing[&pso_user.to_lowercase()].contains("minimum password age 1 day(s), above 0"),
         "{failing:?}"
     );
-    lab.samba_tool(&["domain", "passwordsettings", "pso", "delete", &pso]);
 }
 
 #[test]
 fn bad_input_is_named_and_nothing_is_written() {
     let lab = lab();
     let ou = lab.scratch_ou("ea-bad");
+    let _cleanup = Cleanup {
+        ou: ou.clone(),
+        groups: vec![],
+        pso: None,
+    };
     let specs = Specs::new();
     let check = |body: &str| {
         let spec = specs.write(

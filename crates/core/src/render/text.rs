@@ -133,6 +133,57 @@ mod tests {
     }
 
     #[test]
+    fn a_failing_check_shows_its_reasons_and_the_first_objects() {
+        let out = text(
+            &crate::render::fixtures::failing_check_plan(25),
+            Report::Plan,
+            false,
+        );
+        assert!(
+            out.contains("x ad.effective_access.writeback  (check fails: "),
+            "{out}"
+        );
+        assert!(
+            out.contains("! inheritance disabled on OU=Legacy,DC=lab,DC=test (25 object(s))"),
+            "{out}"
+        );
+        assert!(out.contains("CN=u19,"), "{out}");
+        assert!(!out.contains("CN=u20,"), "{out}");
+        assert!(
+            out.contains("... 5 more (all of them in --format json)"),
+            "{out}"
+        );
+        assert!(
+            out.ends_with("No changes: 0 resource(s) match the spec. 1 check(s) fail.\n"),
+            "{out}"
+        );
+        let json = crate::render::json(&crate::render::fixtures::failing_check_plan(25));
+        assert!(json.contains("\"action\": \"fail\""), "{json}");
+        assert!(json.contains("CN=u24,"), "all objects in JSON");
+        let junit = crate::render::junit(
+            &crate::render::fixtures::failing_check_plan(1),
+            Report::Drift,
+        );
+        assert!(junit.contains("failures=\"1\""), "{junit}");
+        assert!(
+            junit.contains("<failure message=\"check fails: "),
+            "{junit}"
+        );
+        let md = crate::render::markdown(
+            &crate::render::fixtures::failing_check_plan(1),
+            Report::Plan,
+        );
+        assert!(
+            md.contains("| `ad.effective_access.writeback` | fail |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("- `CN=u0,OU=Legacy,DC=lab,DC=test`: inheritance disabled"),
+            "{md}"
+        );
+    }
+
+    #[test]
     fn notes_show_even_when_nothing_changes() {
         let mut p = writeback_plan();
         p.resources.remove(0);
