@@ -468,4 +468,102 @@ mod tests {
         assert_eq!(applied.lock().unwrap().len(), 3);
         assert!(!run(plan(&spec, &mut list, &[])).unwrap().has_changes());
     }
+
+    /// A check provider: passes once the fake world holds a written ("done") resource.
+    struct Checker {
+        world: World,
+    }
+
+    #[async_trait]
+    impl Provider for Checker {
+        fn kinds(&self) -> &'static [Kind] {
+            &[Kind::AdEffectiveAccess]
+        }
+
+        async fn plan(&mut self, rs: &[&Resource]) -> Result<Vec<ResourcePlan>, Diagnostics> {
+            let fixed = self.world.lock().unwrap().values().any(|v| v == "done");
+            Ok(rs
+                .iter()
+                .map(|r| {
+                    let p = ResourcePlan::new(
+                        r.address(),
+                        "t".into(),
+                        String::new(),
+                        vec![],
+                        vec![],
+                        vec![],
+                    )
+                    .with_notes(vec!["blocked OU (2 object(s))".into()]);
+                    if fixed {
+                        p
+                    } else {
+                        p.failing()
+                    }
+                })
+                .collect())
+        }
+
+        async fn observe(&mut self, _: &[&ResourcePlan]) -> Result<Vec<String>, Diagnostics> {
+            unreachable!("a check is never observed: it has no changes")
+        }
+
+        async fn apply(&mut self, _: &ResourcePlan) -> Result<(), Diagnostic> {
+            unreachable!("a check is never applied")
+        }
+    }
+
+    fn spec_with_check(with_change: bool) -> LoadedSpec {
+        let change = if with_change {
+            "- {kind: manual, name: a, steps: [x]}\n"
+        } else {
+            ""
+        };
+        let text = format!(
+            "version: 1\nresources:\n{change}- {{kind: ad.effective_access, name: w, principal: x, rights: [Reset password], scope: {{base: '{{domain}}'}}}}\n"
+        );
+        LoadedSpec::new(
+            serde_yaml::from_str(&text).unwrap(),
+            vec![PathBuf::from("spec.yaml")],
+        )
+    }
+
+    #[test]
+    fn a_failing_check_never_blocks_apply_and_is_evaluated_again_after_it() {
+        let spec = spec_with_check(true);
+        let (mut list, world, applied) = providers(None);
+        list.push(Box::new(Checker {
+            world: world.clone(),
+        }));
+        let p = run(plan(&spec, &mut list, &[])).unwrap();
+        assert!(p.has_failures() && p.has_changes());
+        // The write fixes the check: apply succeeds.
+        let report = run(apply(&p, &spec, &mut list)).unwrap();
+        assert_eq!(report.applied.len(), 1);
+        assert_eq!(applied.lock().unwrap().len(), 1);
+        assert!(!run(plan(&spec, &mut list, &[])).unwrap().has_failures());
+    }
+
+    #[test]
+    fn a_check_that_still_fails_after_apply_fails_apply_with_its_report() {
+        let spec = spec_with_check(true);
+        let (mut list, world, _) = providers(None);
+        list.push(Box::new(Checker {
+            world: world.clone(),
+        }));
+        let p = run(plan(&spec, &mut list, &[])).unwrap();
+        // The world forgets the write (something on the server changes it back).
+        let (mut list2, _, applied) = providers(None);
+        list2.push(Box::new(Checker {
+            world: Arc::default(),
+        }));
+        let failure = run(apply(&p, &spec, &mut list2)).unwrap_err();
+        assert_eq!(failure.applied.len(), 1, "the write happened");
+        assert_eq!(applied.lock().unwrap().len(), 1);
+        let text = failure.errors.to_string();
+        assert!(
+            text.contains("ad.effective_access.w: check fails: t"),
+            "{text}"
+        );
+        assert!(text.contains("blocked OU (2 object(s))"), "{text}");
+    }
 }
