@@ -51,6 +51,9 @@ pub struct Observed {
     pub domain_min_age: f64,
     /// Normalized DNs of objects accepted as exceptions.
     pub accepted: HashSet<String>,
+    /// AdminSDHolder's DACL, read when an object in scope has adminCount=1: on Windows,
+    /// SDProp stamps it on those objects every hour.
+    pub admin_sd_holder: Option<Acl>,
     pub domain_dn: String,
     pub domain_sid: Sid,
 }
@@ -79,7 +82,7 @@ impl Reason {
             Reason::InheritanceDisabled { on } => format!(
                 "inheritance disabled on {on}: the ACEs above it never reach the objects below; grant on {on} or enable inheritance there"
             ),
-            Reason::ProtectedAccount => "protected account (adminCount=1) with inheritance disabled: on Windows AdminSDHolder resets its DACL every hour; grant on CN=AdminSDHolder,CN=System or accept it in allow_unreachable".into(),
+            Reason::ProtectedAccount => "protected account (adminCount=1): on Windows AdminSDHolder resets its DACL every hour, and neither it nor the account grants these rights; grant on CN=AdminSDHolder,CN=System or accept it in allow_unreachable".into(),
             Reason::OwnInheritanceDisabled => "inheritance disabled on the object itself; enable inheritance on it or grant on it".into(),
             Reason::Denied { sddl, on } => format!("denied by {sddl} on {on}"),
             Reason::NotGranted { rights } => format!(
@@ -125,6 +128,16 @@ pub fn evaluate(o: &Observed, wanted_age: Option<u32>) -> BTreeMap<String, Vec<R
         }
         if !missing.is_empty() {
             reasons.push(not_granted_reason(obj, o, missing));
+        }
+        // What the account will hold once SDProp has run (Windows): AdminSDHolder's DACL.
+        if let (true, Some(holder)) = (obj.admin_count, &o.admin_sd_holder) {
+            let holder_grants = o
+                .rights
+                .iter()
+                .all(|r| access::check_dacl(holder, &obj.object, &o.token, &r.wanted).is_granted());
+            if !holder_grants && !reasons.contains(&Reason::ProtectedAccount) {
+                reasons.push(Reason::ProtectedAccount);
+            }
         }
         if let Some(wanted) = wanted_age {
             let (source, days) = match &obj.pso {
@@ -511,6 +524,16 @@ pub async fn read_and_plan(
         .await
         .map_err(|d| d.at(address))?;
 
+    let admin_sd_holder = match objects.iter().any(|o| o.admin_count) {
+        true => {
+            let dn = format!("CN=AdminSDHolder,CN=System,{}", dir.domain_dn);
+            let mut read = read_acls(conn, std::slice::from_ref(&dn))
+                .await
+                .map_err(|d| d.at(address))?;
+            read.remove(&normalize_dn(&dn)).map(|(_, acl, _)| acl)
+        }
+        false => None,
+    };
     let accepted = accepted(conn, &dir.domain_dn, spec, dir)
         .await
         .map_err(|d| d.at(address))?;
@@ -522,6 +545,7 @@ pub async fn read_and_plan(
         ancestors,
         domain_min_age,
         accepted,
+        admin_sd_holder,
         domain_dn: dir.domain_dn.clone(),
         domain_sid: dir.domain_sid.clone(),
     };
@@ -692,6 +716,7 @@ mod tests {
                 .collect(),
             domain_min_age: 0.0,
             accepted: HashSet::new(),
+            admin_sd_holder: None,
             domain_dn: DOMAIN.into(),
             domain_sid: DOMAIN_SID.parse().unwrap(),
         }
@@ -818,6 +843,29 @@ mod tests {
         o.domain_min_age = 2.0;
         assert_eq!(evaluate(&o, Some(1)).len(), 1);
         assert_eq!(evaluate(&o, Some(2)).len(), 0);
+    }
+
+    #[test]
+    fn a_protected_account_fails_unless_admin_sd_holder_grants_it() {
+        // Its DACL grants today (inheritance on, as Samba leaves it), but on Windows
+        // SDProp replaces it with AdminSDHolder's, which does not.
+        let grant = format!("D:AI(OA;CIID;CR;{RESET};{USER};{CONNECTOR})");
+        let mut o = observed(
+            vec![
+                obj("CN=admin,DC=lab,DC=test", &grant, true),
+                obj("CN=plain,DC=lab,DC=test", &grant, false),
+            ],
+            &[("DC=lab,DC=test", "D:")],
+        );
+        o.admin_sd_holder = sd("D:PAI(A;;RC;;;AU)").dacl;
+        let failing = evaluate(&o, None);
+        assert_eq!(failing.len(), 1);
+        assert_eq!(
+            failing["CN=admin,DC=lab,DC=test"],
+            [Reason::ProtectedAccount]
+        );
+        o.admin_sd_holder = sd(&format!("D:PAI(OA;;CR;{RESET};;{CONNECTOR})")).dacl;
+        assert!(evaluate(&o, None).is_empty());
     }
 
     #[test]
