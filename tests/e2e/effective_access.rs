@@ -218,7 +218,7 @@ fn writeback_reach_matches_what_the_dc_allows_user_by_user() {
     let group = short("g", 0);
     let _cleanup = Cleanup {
         ou: ou.clone(),
-        groups: vec![group.clone(), short("pg", 8)],
+        groups: vec![group.clone(), short("pg", 8), short("ag", 11)],
         pso: Some(short("pso", 9)),
     };
     lab.samba_tool(&["group", "add", &group]);
@@ -252,6 +252,17 @@ fn writeback_reach_matches_what_the_dc_allows_user_by_user() {
     // An explicit Deny of Reset password for the connector on one user.
     let denied = user_in(lab, &ou, &short("d", 6));
     lab.add_ace(&denied, &format!("(OD;;CR;{RESET_PASSWORD};;{csid})"));
+    // A Deny placed on an OU and inherited by the user below it.
+    let helpdesk = format!("OU=Helpdesk,{ou}");
+    lab.samba_tool(&[
+        "ou",
+        "create",
+        helpdesk
+            .strip_suffix(&format!(",{}", lab.domain_dn))
+            .unwrap(),
+    ]);
+    lab.add_ace(&helpdesk, &format!("(OD;CI;CR;{RESET_PASSWORD};;{csid})"));
+    let inherited_deny = user_in(lab, &helpdesk, &short("h", 10));
     // A PSO with minimum age 1 day on a group holding one (otherwise ordinary) user.
     let pso_user = user_in(lab, &ou, &short("p", 7));
     let pso_group = short("pg", 8);
@@ -279,7 +290,7 @@ fn writeback_reach_matches_what_the_dc_allows_user_by_user() {
     let users: Vec<String> = blocked
         .iter()
         .chain(&ok)
-        .chain([&admin, &denied, &pso_user])
+        .chain([&admin, &denied, &pso_user, &inherited_deny])
         .cloned()
         .collect();
     let specs = Specs::new();
@@ -314,7 +325,7 @@ fn writeback_reach_matches_what_the_dc_allows_user_by_user() {
     let (_, failing) = hybridctl_failing(lab, spec);
     let expected: BTreeSet<String> = blocked
         .iter()
-        .chain([&admin, &denied])
+        .chain([&admin, &denied, &inherited_deny])
         .map(|d| d.to_lowercase())
         .collect();
     assert_eq!(failing.keys().cloned().collect::<BTreeSet<_>>(), expected);
@@ -325,6 +336,12 @@ fn writeback_reach_matches_what_the_dc_allows_user_by_user() {
     assert!(failing[&denied.to_lowercase()].contains(&format!(
         "denied by (OD;;CR;{RESET_PASSWORD};;{csid}) on the object itself"
     )));
+    assert!(
+        failing[&inherited_deny.to_lowercase()].contains(&format!(
+            "denied by (OD;CIID;CR;{RESET_PASSWORD};;{csid}) on {helpdesk}"
+        )),
+        "{failing:#?}"
+    );
     judge(lab, &connector_dn, &users, &failing);
 
     // The ACEs placed on the blocked OU fix its users: both verdicts flip.
@@ -342,17 +359,25 @@ fn writeback_reach_matches_what_the_dc_allows_user_by_user() {
         apply.all()
     );
     let (_, failing) = hybridctl_failing(lab, spec);
-    let expected: BTreeSet<String> = [&admin, &denied].iter().map(|d| d.to_lowercase()).collect();
+    let expected: BTreeSet<String> = [&admin, &denied, &inherited_deny]
+        .iter()
+        .map(|d| d.to_lowercase())
+        .collect();
     assert_eq!(failing.keys().cloned().collect::<BTreeSet<_>>(), expected);
     judge(lab, &connector_dn, &users, &failing);
 
-    // Accepting the two exceptions makes the check pass: plan 0, drift 0.
+    // Accepting the exceptions (one through a group it is in) makes the check pass:
+    // plan 0, drift 0.
+    let accepted_group = short("ag", 11);
+    lab.samba_tool(&["group", "add", &accepted_group]);
+    lab.samba_tool(&["group", "addmembers", &accepted_group, &short("h", 10)]);
+    let accepted_group = format!("CN={accepted_group},CN=Users,{}", lab.domain_dn);
     let accepted = spec_text(
         lab,
         &ou,
         &acls,
         &connector,
-        &format!("    allow_unreachable: ['{admin}', '{denied}']\n"),
+        &format!("    allow_unreachable: ['{admin}', '{denied}', '{accepted_group}']\n"),
     );
     let spec = specs.write("accepted.yaml", &accepted);
     let spec = spec.to_str().unwrap();
@@ -385,7 +410,7 @@ fn writeback_reach_matches_what_the_dc_allows_user_by_user() {
             &acls,
             &connector,
             &format!(
-                "    minimum_password_age: 0\n    allow_unreachable: ['{admin}', '{denied}']\n"
+                "    minimum_password_age: 0\n    allow_unreachable: ['{admin}', '{denied}', '{accepted_group}']\n"
             ),
         ),
     );
