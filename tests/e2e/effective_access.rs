@@ -427,7 +427,7 @@ fn writeback_reach_matches_what_the_dc_allows_user_by_user() {
 }
 
 #[test]
-fn bad_input_is_named_and_nothing_is_written() {
+fn bad_input_is_named_with_what_was_expected() {
     let lab = lab();
     let ou = lab.scratch_ou("ea-bad");
     let _cleanup = Cleanup {
@@ -459,6 +459,10 @@ fn bad_input_is_named_and_nothing_is_written() {
         (
             format!("    principal: '{}\\Administrator'\n    rights: [Reset password]\n    scope: {{base: '{ou}', filter: '(objectClass=user'}}\n", lab.netbios),
             "is not an LDAP filter",
+        ),
+        (
+            format!("    principal: '{}\\Administrator'\n    rights: [Reset password]\n    scope: {{base: '{ou}', filter: '(=x)'}}\n", lab.netbios),
+            "scope.filter `(=x)` was refused",
         ),
         (
             format!("    principal: '{}\\Administrator'\n    rights: [Reset password]\n    scope: {{base: 'OU=missing-xyz,{ou}'}}\n", lab.netbios),

@@ -418,7 +418,7 @@ pub async fn read_and_plan(
                 );
                 continue;
             }
-            Err(e) if e.result_code().is_none() || e.result_code() == Some(2) => {
+            Err(e) if e.is_bad_filter() => {
                 diags.push(
                     err(format!(
                         "scope.filter `{}` was refused: {e}",

@@ -72,6 +72,19 @@ impl OpError {
     }
 }
 
+impl OpError {
+    /// The filter was refused: unparsable here, or a protocol error from the server.
+    pub fn is_bad_filter(&self) -> bool {
+        match self {
+            OpError::Search { source, .. } => {
+                matches!(source, LdapError::FilterParsing)
+                    || matches!(source, LdapError::LdapResult { result } if result.rc == 2)
+            }
+            _ => false,
+        }
+    }
+}
+
 /// Naming contexts from the rootDSE.
 #[derive(Clone, Debug)]
 pub struct RootDse {
