@@ -146,7 +146,7 @@ impl Lab {
         run
     }
 
-    fn samba_auth(&self) -> Vec<String> {
+    pub fn samba_auth(&self) -> Vec<String> {
         vec![
             "-H".into(),
             "ldap://127.0.0.1".into(),

@@ -169,7 +169,13 @@ pub async fn apply(
             Err(d) => return Err(fail(applied, d.at(&change.address).into())),
         }
     }
-    verify(&applied, spec, providers)
+    let checks: Vec<Address> = plan
+        .resources
+        .iter()
+        .filter(|r| r.address.kind.is_check())
+        .map(|r| r.address.clone())
+        .collect();
+    verify(&applied, &checks, spec, providers)
         .await
         .map_err(|e| fail(applied.clone(), e))?;
     Ok(ApplyReport { applied })
@@ -258,19 +264,25 @@ async fn check_unchanged(
     diags.into_result(())
 }
 
-/// Plans the applied resources again: each must now match the spec.
+/// Plans the applied resources and the plan's checks again: each resource must now match
+/// the spec and each check must pass (the ACLs just written are often what fixes it).
 async fn verify(
     applied: &[Address],
+    checks: &[Address],
     spec: &LoadedSpec,
     providers: &mut [Box<dyn Provider>],
 ) -> Result<(), Diagnostics> {
     if applied.is_empty() {
         return Ok(());
     }
-    let resources: Vec<&Resource> = applied.iter().filter_map(|a| spec.resource(a)).collect();
+    let resources: Vec<&Resource> = applied
+        .iter()
+        .chain(checks)
+        .filter_map(|a| spec.resource(a))
+        .collect();
     let again = plan_resources(&resources, providers).await?;
-    let mut diags = Diagnostics::default();
-    for r in again.iter().filter(|r| r.action != Action::NoOp) {
+    let mut diags = failing_checks(&again);
+    for r in again.iter().filter(|r| r.action == Action::Update) {
         let what: Vec<&str> = r.changes.iter().map(|c| c.entry.text.as_str()).collect();
         diags.push(
             Diagnostic::new(format!(
@@ -282,6 +294,35 @@ async fn verify(
         );
     }
     diags.into_result(())
+}
+
+/// Each failing check as an error: why it fails (its summary lines) and the objects.
+pub fn failing_checks(plans: &[ResourcePlan]) -> Diagnostics {
+    let mut diags = Diagnostics::default();
+    for r in plans.iter().filter(|r| r.action == Action::Fail) {
+        let mut text = format!("check fails: {}", r.target);
+        for n in &r.notes {
+            text.push_str(&format!("\n  {n}"));
+        }
+        for e in r.before.iter().take(crate::render::FAILING_OBJECTS_SHOWN) {
+            text.push_str(&format!("\n    {}", e.text));
+            if let Some(c) = &e.code {
+                text.push_str(&format!(": {c}"));
+            }
+        }
+        if r.before.len() > crate::render::FAILING_OBJECTS_SHOWN {
+            text.push_str(&format!(
+                "\n    ... {} more (all of them in `hybridctl plan --format json`)",
+                r.before.len() - crate::render::FAILING_OBJECTS_SHOWN
+            ));
+        }
+        diags.push(
+            Diagnostic::new(text)
+                .at(&r.address)
+                .hint("grant the rights where the report says (an ad.acl resource), or list accepted exceptions in allow_unreachable"),
+        );
+    }
+    diags
 }
 
 #[cfg(test)]
@@ -445,6 +486,104 @@ mod tests {
         assert_eq!(report.applied.len(), 3);
         assert_eq!(applied.lock().unwrap().len(), 3);
         assert!(!run(plan(&spec, &mut list, &[])).unwrap().has_changes());
+    }
+
+    /// A check provider: passes once the fake world holds a written ("done") resource.
+    struct Checker {
+        world: World,
+    }
+
+    #[async_trait]
+    impl Provider for Checker {
+        fn kinds(&self) -> &'static [Kind] {
+            &[Kind::AdEffectiveAccess]
+        }
+
+        async fn plan(&mut self, rs: &[&Resource]) -> Result<Vec<ResourcePlan>, Diagnostics> {
+            let fixed = self.world.lock().unwrap().values().any(|v| v == "done");
+            Ok(rs
+                .iter()
+                .map(|r| {
+                    let p = ResourcePlan::new(
+                        r.address(),
+                        "t".into(),
+                        String::new(),
+                        vec![],
+                        vec![],
+                        vec![],
+                    )
+                    .with_notes(vec!["blocked OU (2 object(s))".into()]);
+                    if fixed {
+                        p
+                    } else {
+                        p.failing()
+                    }
+                })
+                .collect())
+        }
+
+        async fn observe(&mut self, _: &[&ResourcePlan]) -> Result<Vec<String>, Diagnostics> {
+            unreachable!("a check is never observed: it has no changes")
+        }
+
+        async fn apply(&mut self, _: &ResourcePlan) -> Result<(), Diagnostic> {
+            unreachable!("a check is never applied")
+        }
+    }
+
+    fn spec_with_check(with_change: bool) -> LoadedSpec {
+        let change = if with_change {
+            "- {kind: manual, name: a, steps: [x]}\n"
+        } else {
+            ""
+        };
+        let text = format!(
+            "version: 1\nresources:\n{change}- {{kind: ad.effective_access, name: w, principal: x, rights: [Reset password], scope: {{base: '{{domain}}'}}}}\n"
+        );
+        LoadedSpec::new(
+            serde_yaml::from_str(&text).unwrap(),
+            vec![PathBuf::from("spec.yaml")],
+        )
+    }
+
+    #[test]
+    fn a_failing_check_never_blocks_apply_and_is_evaluated_again_after_it() {
+        let spec = spec_with_check(true);
+        let (mut list, world, applied) = providers(None);
+        list.push(Box::new(Checker {
+            world: world.clone(),
+        }));
+        let p = run(plan(&spec, &mut list, &[])).unwrap();
+        assert!(p.has_failures() && p.has_changes());
+        // The write fixes the check: apply succeeds.
+        let report = run(apply(&p, &spec, &mut list)).unwrap();
+        assert_eq!(report.applied.len(), 1);
+        assert_eq!(applied.lock().unwrap().len(), 1);
+        assert!(!run(plan(&spec, &mut list, &[])).unwrap().has_failures());
+    }
+
+    #[test]
+    fn a_check_that_still_fails_after_apply_fails_apply_with_its_report() {
+        let spec = spec_with_check(true);
+        let (mut list, world, _) = providers(None);
+        list.push(Box::new(Checker {
+            world: world.clone(),
+        }));
+        let p = run(plan(&spec, &mut list, &[])).unwrap();
+        // The world forgets the write (something on the server changes it back).
+        let (mut list2, _, applied) = providers(None);
+        list2.push(Box::new(Checker {
+            world: Arc::default(),
+        }));
+        let failure = run(apply(&p, &spec, &mut list2)).unwrap_err();
+        assert_eq!(failure.applied.len(), 1, "the write happened");
+        assert_eq!(applied.lock().unwrap().len(), 1);
+        let text = failure.errors.to_string();
+        assert!(
+            text.contains("ad.effective_access.w: check fails: t"),
+            "{text}"
+        );
+        assert!(text.contains("blocked OU (2 object(s))"), "{text}");
     }
 }
 

@@ -16,6 +16,8 @@ pub enum Kind {
     AdAcl,
     #[serde(rename = "ad.password_policy")]
     AdPasswordPolicy,
+    #[serde(rename = "ad.effective_access")]
+    AdEffectiveAccess,
     #[serde(rename = "gpo.security")]
     GpoSecurity,
     #[serde(rename = "graph.license")]
@@ -34,6 +36,7 @@ impl Kind {
     pub const ALL: &'static [Kind] = &[
         Kind::AdAcl,
         Kind::AdPasswordPolicy,
+        Kind::AdEffectiveAccess,
         Kind::GpoSecurity,
         Kind::GraphLicense,
         Kind::GraphAuthorizationPolicy,
@@ -47,6 +50,7 @@ impl Kind {
         match self {
             Kind::AdAcl => "ad.acl",
             Kind::AdPasswordPolicy => "ad.password_policy",
+            Kind::AdEffectiveAccess => "ad.effective_access",
             Kind::GpoSecurity => "gpo.security",
             Kind::GraphLicense => "graph.license",
             Kind::GraphAuthorizationPolicy => "graph.authorization_policy",
@@ -54,6 +58,13 @@ impl Kind {
             Kind::EntraConnectPermissions => "entra_connect.permissions",
             Kind::Manual => "manual",
         }
+    }
+}
+
+impl Kind {
+    /// Kinds that check and never write: evaluated again after every apply.
+    pub const fn is_check(self) -> bool {
+        matches!(self, Kind::AdEffectiveAccess)
     }
 }
 

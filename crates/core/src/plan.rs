@@ -38,6 +38,11 @@ impl Plan {
         self.resources.iter().any(|r| r.action == Action::Update)
     }
 
+    /// Checks (kinds that never write) that fail: `drift` exits 2, `plan` and `apply` fail.
+    pub fn has_failures(&self) -> bool {
+        self.resources.iter().any(|r| r.action == Action::Fail)
+    }
+
     pub fn changed(&self) -> impl Iterator<Item = &ResourcePlan> {
         self.resources.iter().filter(|r| r.action == Action::Update)
     }
@@ -49,6 +54,7 @@ impl Plan {
                 Action::NoOp => s.unchanged += 1,
                 Action::Update => s.update += 1,
                 Action::Manual => s.manual += 1,
+                Action::Fail => s.failed += 1,
             }
             for c in &r.changes {
                 match c.op {
@@ -71,6 +77,13 @@ pub struct Summary {
     pub remove: usize,
     pub set: usize,
     pub manual: usize,
+    /// Checks that fail.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub failed: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +93,9 @@ pub enum Action {
     Update,
     /// Steps for a person: shown every time, never applied, never verified.
     Manual,
+    /// A check (a kind that never writes) that fails: `notes` say why, `before` lists
+    /// the objects it fails for. Never applied.
+    Fail,
 }
 
 impl Action {
@@ -88,6 +104,7 @@ impl Action {
             Action::NoOp => "no-op",
             Action::Update => "update",
             Action::Manual => "manual",
+            Action::Fail => "fail",
         }
     }
 }
@@ -147,6 +164,12 @@ impl ResourcePlan {
 
     pub fn with_apply_data(mut self, data: ApplyData) -> ResourcePlan {
         self.apply_data = data;
+        self
+    }
+
+    /// Marks a check's plan as failing (it has no changes, so it would read as a no-op).
+    pub fn failing(mut self) -> ResourcePlan {
+        self.action = Action::Fail;
         self
     }
 

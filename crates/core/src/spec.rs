@@ -133,6 +133,11 @@ pub enum Resource {
     /// passwordsettings` sets it. On Windows DCs the GPO linked at the domain root wins.
     #[serde(rename = "ad.password_policy")]
     AdPasswordPolicy(AdPasswordPolicy),
+    /// A check that never writes: does a principal effectively hold rights (password
+    /// writeback's) on every object in scope, and is each user's effective minimum
+    /// password age as wanted? Fails `drift` (exit 2) and `apply`'s verification when not.
+    #[serde(rename = "ad.effective_access")]
+    AdEffectiveAccess(AdEffectiveAccess),
     /// A licence check: passes when an enabled SKU carries one of the service plans. Never writes.
     #[serde(rename = "graph.license")]
     GraphLicense(GraphLicense),
@@ -157,6 +162,7 @@ impl Resource {
             Resource::AdAcl(_) => Kind::AdAcl,
             Resource::GpoSecurity(_) => Kind::GpoSecurity,
             Resource::AdPasswordPolicy(_) => Kind::AdPasswordPolicy,
+            Resource::AdEffectiveAccess(_) => Kind::AdEffectiveAccess,
             Resource::GraphLicense(_) => Kind::GraphLicense,
             Resource::GraphAuthorizationPolicy(_) => Kind::GraphAuthorizationPolicy,
             Resource::GraphDirectorySync(_) => Kind::GraphDirectorySync,
@@ -170,6 +176,7 @@ impl Resource {
             Resource::AdAcl(r) => &r.name,
             Resource::GpoSecurity(r) => &r.name,
             Resource::AdPasswordPolicy(r) => &r.name,
+            Resource::AdEffectiveAccess(r) => &r.name,
             Resource::GraphLicense(r) => &r.name,
             Resource::GraphAuthorizationPolicy(r) => &r.name,
             Resource::GraphDirectorySync(r) => &r.name,
@@ -355,6 +362,64 @@ impl JsonSchema for AppliesTo {
                 }
             ]
         })
+    }
+}
+
+/// The rights a principal must effectively hold on every object in scope.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdEffectiveAccess {
+    /// Unique among resources of this kind; letters, digits, `-`, `_` and `.`.
+    pub name: String,
+    /// Whose access is checked: `DOMAIN\sam`, a UPN or a SID (e.g. the sync connector account).
+    pub principal: String,
+    /// Rights in `ad.acl`'s words, e.g. `Reset password`, `Write pwdLastSet`, `Write lockoutTime`.
+    pub rights: Vec<String>,
+    /// Which objects are checked.
+    pub scope: EffectiveAccessScope,
+    /// Days: each user's effective minimum password age (its resultant PSO's, else the
+    /// domain's) must not be above this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum_password_age: Option<u32>,
+    /// DNs of objects (or of groups whose members are) accepted as exceptions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow_unreachable: Vec<String>,
+}
+
+/// Objects under one or more bases that match an LDAP filter.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EffectiveAccessScope {
+    /// One DN or a list (the sync scope). `{domain}` stands for the domain root.
+    pub base: OneOrMore,
+    /// LDAP filter (default `(&(objectCategory=person)(objectClass=user))`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+}
+
+/// The filter `scope.filter` defaults to: user accounts.
+pub const DEFAULT_SCOPE_FILTER: &str = "(&(objectCategory=person)(objectClass=user))";
+
+impl EffectiveAccessScope {
+    pub fn filter(&self) -> &str {
+        self.filter.as_deref().unwrap_or(DEFAULT_SCOPE_FILTER)
+    }
+}
+
+/// One string, or a list of them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum OneOrMore {
+    One(String),
+    More(Vec<String>),
+}
+
+impl OneOrMore {
+    pub fn as_slice(&self) -> &[String] {
+        match self {
+            OneOrMore::One(s) => std::slice::from_ref(s),
+            OneOrMore::More(v) => v,
+        }
     }
 }
 

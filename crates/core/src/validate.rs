@@ -99,6 +99,7 @@ pub fn validate(spec: &Spec) -> Diagnostics {
             }
             Resource::GraphDirectorySync(s) => diags.extend(directory_sync(&address, s)),
             Resource::EntraConnectPermissions(e) => diags.extend(entra_connect(&address, e)),
+            Resource::AdEffectiveAccess(e) => diags.extend(effective_access(&address, e)),
             Resource::GraphLicense(_)
             | Resource::GraphAuthorizationPolicy(_)
             | Resource::Manual(_) => {}
@@ -214,6 +215,79 @@ fn coexistence(spec: &Spec) -> Diagnostics {
         }
     }
     diags
+}
+
+fn effective_access(address: &Address, e: &crate::spec::AdEffectiveAccess) -> Diagnostics {
+    let mut diags = Diagnostics::default();
+    if e.principal.trim().is_empty() {
+        diags.push(
+            Diagnostic::new("`principal` is empty")
+                .at(address)
+                .hint("name the account whose access is checked, e.g. `CORP\\MSOL_817b9d8947c2`"),
+        );
+    }
+    if e.rights.is_empty() {
+        diags.push(
+            Diagnostic::new("`rights` is empty")
+                .at(address)
+                .hint("e.g. [Reset password, Write pwdLastSet, Write lockoutTime]"),
+        );
+    }
+    let bases = e.scope.base.as_slice();
+    if bases.is_empty() || bases.iter().any(|b| b.trim().is_empty()) {
+        diags.push(
+            Diagnostic::new("`scope.base` needs at least one DN, none empty")
+                .at(address)
+                .hint("e.g. `OU=Corp,{domain}`, or `{domain}` for the whole domain"),
+        );
+    }
+    if let Err(why) = filter_shape(e.scope.filter()) {
+        diags.push(
+            Diagnostic::new(format!(
+                "`scope.filter` `{}` is not an LDAP filter: {why}",
+                e.scope.filter()
+            ))
+            .at(address)
+            .hint("write it as RFC 4515 does, e.g. `(&(objectCategory=person)(objectClass=user))`"),
+        );
+    }
+    diags
+}
+
+/// The shape of an LDAP filter, offline: one parenthesised term, balanced, none empty.
+/// The DC parses it fully at plan time.
+fn filter_shape(f: &str) -> Result<(), &'static str> {
+    let f = f.trim();
+    if !f.starts_with('(') || !f.ends_with(')') {
+        return Err("it must start with `(` and end with `)`");
+    }
+    let (opens, closes) = (f.matches('(').count(), f.matches(')').count());
+    if closes > opens {
+        return Err("a `)` closes nothing");
+    }
+    if opens > closes {
+        return Err("a `(` is never closed");
+    }
+    let mut depth = 0i32;
+    let mut prev = ' ';
+    for (i, c) in f.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' if prev == '(' => return Err("it holds an empty `()`"),
+            ')' => {
+                depth -= 1;
+                if depth == 0 && i + 1 != f.len() {
+                    return Err("it holds more than one term; join them with `(&...)` or `(|...)`");
+                }
+            }
+            _ => {}
+        }
+        if depth < 0 {
+            return Err("a `)` closes nothing");
+        }
+        prev = c;
+    }
+    Ok(())
 }
 
 /// A DN as written, for comparison: any case, no spaces around the commas.
@@ -893,5 +967,43 @@ mod tests {
             yaml.contains("applies_to: Descendant User objects"),
             "{yaml}"
         );
+    }
+}
+
+#[cfg(test)]
+mod effective_access_tests {
+    use super::*;
+    use std::path::Path;
+
+    fn errors(body: &str) -> String {
+        let text =
+            format!("version: 1\nresources:\n- kind: ad.effective_access\n  name: w\n{body}");
+        let spec = crate::load::parse(&text, Path::new("spec.yaml")).unwrap();
+        validate(&spec).to_string()
+    }
+
+    #[test]
+    fn a_complete_check_is_valid_and_mistakes_are_named() {
+        let ok =
+            "  principal: LAB\\MSOL_1\n  rights: [Reset password]\n  scope: {base: '{domain}'}\n";
+        assert_eq!(errors(ok), "");
+        let many = "  principal: LAB\\MSOL_1\n  rights: [Reset password]\n  scope: {base: ['OU=A,{domain}', 'OU=B,{domain}'], filter: '(objectClass=user)'}\n";
+        assert_eq!(errors(many), "");
+        let e = errors("  principal: ''\n  rights: []\n  scope: {base: []}\n");
+        for says in ["`principal` is empty", "`rights` is empty", "`scope.base`"] {
+            assert!(e.contains(says), "{e}");
+        }
+        for (filter, says) in [
+            ("objectClass=user", "start with `(`"),
+            ("(&(objectClass=user)", "never closed"),
+            ("(objectClass=user))", "closes nothing"),
+            ("(a=b)(c=d)", "more than one term"),
+            ("(&())", "empty `()`"),
+        ] {
+            let e = errors(&format!(
+                "  principal: LAB\\x\n  rights: [Reset password]\n  scope: {{base: '{{domain}}', filter: '{filter}'}}\n"
+            ));
+            assert!(e.contains(says), "{filter}: {e}");
+        }
     }
 }

@@ -25,7 +25,10 @@ pub enum ProviderId {
 
 pub fn provider_of(kind: Kind) -> ProviderId {
     match kind {
-        Kind::AdAcl | Kind::AdPasswordPolicy | Kind::EntraConnectPermissions => ProviderId::Ad,
+        Kind::AdAcl
+        | Kind::AdPasswordPolicy
+        | Kind::EntraConnectPermissions
+        | Kind::AdEffectiveAccess => ProviderId::Ad,
         Kind::GpoSecurity => ProviderId::Gpo,
         Kind::GraphLicense | Kind::GraphAuthorizationPolicy | Kind::GraphDirectorySync => {
             ProviderId::Graph

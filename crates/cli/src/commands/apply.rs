@@ -40,6 +40,8 @@ pub async fn run(a: ApplyArgs, ctx: &mut Context) -> Result<u8> {
         }
     };
     if !plan.has_changes() {
+        // Nothing to write can fix a failing check: say so, as an error.
+        engine::failing_checks(&plan.resources).into_result(())?;
         ctx.out("Nothing to apply.\n");
         return Ok(exit::OK);
     }

@@ -33,7 +33,7 @@ pub async fn run(a: DriftArgs, ctx: &mut Context) -> Result<u8> {
         return match checked {
             Ok(plan) => {
                 publish(&a, &reports, ctx).await?;
-                Ok(if plan.has_changes() {
+                Ok(if plan.has_changes() || plan.has_failures() {
                     exit::CHANGES
                 } else {
                     exit::OK
@@ -136,7 +136,7 @@ fn json_report(plan: &Plan, checked_at: &str) -> String {
     pretty(serde_json::json!({
         "report": Report::Drift.title(),
         "checked_at": checked_at,
-        "drifted": plan.has_changes(),
+        "drifted": plan.has_changes() || plan.has_failures(),
         "summary": plan.summary(),
         "plan": serde_json::from_str::<serde_json::Value>(&json(plan)).expect("plans are JSON"),
     }))

@@ -21,6 +21,9 @@ pub async fn run(a: PlanArgs, ctx: &mut Context) -> Result<u8> {
             out.display()
         ));
     }
+    // A failing check is an error of the plan, after it was shown (and saved: apply may be
+    // what fixes it, and apply evaluates the check again).
+    engine::failing_checks(&plan.resources).into_result(())?;
     Ok(if a.detailed_exitcode && plan.has_changes() {
         exit::CHANGES
     } else {

@@ -13,7 +13,7 @@ pub fn junit(plan: &Plan, report: Report) -> String {
     let failures = plan
         .resources
         .iter()
-        .filter(|r| r.action == Action::Update)
+        .filter(|r| matches!(r.action, Action::Update | Action::Fail))
         .count();
     let skipped = plan
         .resources
@@ -48,6 +48,14 @@ pub fn junit(plan: &Plan, report: Report) -> String {
                     .map(|(i, s)| format!("{}. {}", i + 1, s.text))
                     .collect();
                 let _ = writeln!(out, ">\n      <skipped message=\"manual steps, not verified by hybridctl\">{}</skipped>\n    </testcase>", esc(&steps.join("\n")));
+            }
+            Action::Fail => {
+                let _ = writeln!(
+                    out,
+                    ">\n      <failure message=\"check fails: {}\" type=\"check\">{}</failure>\n    </testcase>",
+                    esc(&r.target),
+                    esc(&r.notes.join("\n"))
+                );
             }
             Action::Update => {
                 let lines: Vec<String> = r

@@ -52,6 +52,27 @@ pub fn markdown(plan: &Plan, report: Report) -> String {
             let _ = writeln!(out, "{}. {}", i + 1, step.text);
         }
     }
+    for r in plan.resources.iter().filter(|r| r.action == Action::Fail) {
+        let _ = writeln!(out, "\n**`{}`**: check fails ({})\n", r.address, r.target);
+        for e in r.before.iter().take(super::FAILING_OBJECTS_SHOWN) {
+            let _ = writeln!(
+                out,
+                "- `{}`{}",
+                e.text,
+                e.code
+                    .as_deref()
+                    .map(|c| format!(": {c}"))
+                    .unwrap_or_default()
+            );
+        }
+        if r.before.len() > super::FAILING_OBJECTS_SHOWN {
+            let _ = writeln!(
+                out,
+                "- ... {} more (all of them in `--format json`)",
+                r.before.len() - super::FAILING_OBJECTS_SHOWN
+            );
+        }
+    }
     for r in plan.resources.iter().filter(|r| r.action == Action::Update) {
         let _ = write!(
             out,

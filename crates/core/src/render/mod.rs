@@ -150,8 +150,16 @@ fn summary_line(plan: &Plan, report: Report) -> String {
             s.update, s.unchanged
         ),
     };
-    format!("{line}{manual}")
+    let failed = if s.failed > 0 {
+        format!(" {} check(s) fail.", s.failed)
+    } else {
+        String::new()
+    };
+    format!("{line}{manual}{failed}")
 }
+
+/// How many of a failing check's objects the text and Markdown views list (JSON: all).
+pub const FAILING_OBJECTS_SHOWN: usize = 20;
 
 #[cfg(test)]
 pub(crate) mod fixtures {
@@ -165,6 +173,29 @@ pub(crate) mod fixtures {
     }
 
     /// A plan like the password-writeback one, with stable values for snapshots.
+    /// A plan with one failing check holding `n` objects.
+    pub fn failing_check_plan(n: usize) -> Plan {
+        let objects = (0..n)
+            .map(|i| Entry {
+                text: format!("CN=u{i},OU=Legacy,DC=lab,DC=test"),
+                code: Some("inheritance disabled on OU=Legacy,DC=lab,DC=test".into()),
+            })
+            .collect();
+        let check = ResourcePlan::new(
+            "ad.effective_access.writeback".parse().unwrap(),
+            "LAB\\MSOL holds Reset password on 9 object(s) under DC=lab,DC=test".into(),
+            "sha256:0".into(),
+            objects,
+            vec![],
+            vec![],
+        )
+        .failing()
+        .with_notes(vec![format!(
+            "inheritance disabled on OU=Legacy,DC=lab,DC=test ({n} object(s))"
+        )]);
+        Plan::new(vec!["spec.yaml".into()], vec![check])
+    }
+
     pub fn writeback_plan() -> Plan {
         let keep = e(
             "allow Authenticated Users: Read (This object only)",

@@ -32,6 +32,26 @@ pub fn text(plan: &Plan, report: Report, color: bool) -> String {
         }
         out.push('\n');
     }
+    for r in plan.resources.iter().filter(|r| r.action == Action::Fail) {
+        let _ = writeln!(
+            out,
+            "{}  (check fails: {})",
+            paint(&format!("{BOLD}{RED}"), &format!("x {}", r.address)),
+            r.target
+        );
+        push_notes(&mut out, &r.notes, &paint);
+        for e in r.before.iter().take(super::FAILING_OBJECTS_SHOWN) {
+            push_entry(&mut out, " ", e, |s| s.to_string());
+        }
+        if r.before.len() > super::FAILING_OBJECTS_SHOWN {
+            let _ = writeln!(
+                out,
+                "    ... {} more (all of them in --format json)",
+                r.before.len() - super::FAILING_OBJECTS_SHOWN
+            );
+        }
+        out.push('\n');
+    }
     for r in plan.resources.iter().filter(|r| r.action == Action::Update) {
         let head = format!("~ {}", r.address);
         let _ = writeln!(
@@ -110,6 +130,57 @@ mod tests {
     #[test]
     fn drift_text() {
         insta::assert_snapshot!(text(&writeback_plan(), Report::Drift, false));
+    }
+
+    #[test]
+    fn a_failing_check_shows_its_reasons_and_the_first_objects() {
+        let out = text(
+            &crate::render::fixtures::failing_check_plan(25),
+            Report::Plan,
+            false,
+        );
+        assert!(
+            out.contains("x ad.effective_access.writeback  (check fails: "),
+            "{out}"
+        );
+        assert!(
+            out.contains("! inheritance disabled on OU=Legacy,DC=lab,DC=test (25 object(s))"),
+            "{out}"
+        );
+        assert!(out.contains("CN=u19,"), "{out}");
+        assert!(!out.contains("CN=u20,"), "{out}");
+        assert!(
+            out.contains("... 5 more (all of them in --format json)"),
+            "{out}"
+        );
+        assert!(
+            out.ends_with("No changes: 0 resource(s) match the spec. 1 check(s) fail.\n"),
+            "{out}"
+        );
+        let json = crate::render::json(&crate::render::fixtures::failing_check_plan(25));
+        assert!(json.contains("\"action\": \"fail\""), "{json}");
+        assert!(json.contains("CN=u24,"), "all objects in JSON");
+        let junit = crate::render::junit(
+            &crate::render::fixtures::failing_check_plan(1),
+            Report::Drift,
+        );
+        assert!(junit.contains("failures=\"1\""), "{junit}");
+        assert!(
+            junit.contains("<failure message=\"check fails: "),
+            "{junit}"
+        );
+        let md = crate::render::markdown(
+            &crate::render::fixtures::failing_check_plan(1),
+            Report::Plan,
+        );
+        assert!(
+            md.contains("| `ad.effective_access.writeback` | fail |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("- `CN=u0,OU=Legacy,DC=lab,DC=test`: inheritance disabled"),
+            "{md}"
+        );
     }
 
     #[test]

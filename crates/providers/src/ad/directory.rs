@@ -128,7 +128,13 @@ impl Directory {
                 &root.schema_nc,
                 Scope::OneLevel,
                 "(|(objectClass=attributeSchema)(objectClass=classSchema))",
-                &["lDAPDisplayName", "cn", "schemaIDGUID", "objectClass"],
+                &[
+                    "lDAPDisplayName",
+                    "cn",
+                    "schemaIDGUID",
+                    "objectClass",
+                    "attributeSecurityGUID",
+                ],
             )
             .await?
             .iter()
@@ -141,6 +147,8 @@ impl Directory {
                         k.eq_ignore_ascii_case("objectClass")
                             && v.iter().any(|c| c.eq_ignore_ascii_case("classSchema"))
                     }),
+                    property_set: first_bin(e, "attributeSecurityGUID")
+                        .and_then(|b| Guid::from_slice(&b)),
                 })
             })
             .collect();

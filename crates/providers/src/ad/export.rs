@@ -557,12 +557,14 @@ mod tests {
                     cn: "Pwd-Last-Set".into(),
                     guid: g(PWD_LAST_SET),
                     is_class: false,
+                    property_set: None,
                 },
                 SchemaEntry {
                     ldap_name: "user".into(),
                     cn: "User".into(),
                     guid: g(USER),
                     is_class: true,
+                    property_set: None,
                 },
             ],
             vec![RightEntry {
@@ -654,6 +656,7 @@ mod tests {
                 cn: "Pwd-Last-Set".into(),
                 guid: g(PWD_LAST_SET),
                 is_class: false,
+                property_set: None,
             }],
             vec![RightEntry {
                 cn: "Shadow".into(),

@@ -1,9 +1,11 @@
 //! Active Directory over LDAP: the `ad.acl`, `ad.password_policy` and
 //! `entra_connect.permissions` resource kinds.
 
+pub mod access;
 pub mod acl;
 pub mod connect;
 pub mod directory;
+pub mod effective_access;
 pub mod export;
 pub mod password_policy;
 pub mod rights;
@@ -119,6 +121,7 @@ impl Provider for AdProvider {
             Kind::AdAcl,
             Kind::AdPasswordPolicy,
             Kind::EntraConnectPermissions,
+            Kind::AdEffectiveAccess,
         ]
     }
 
@@ -127,17 +130,28 @@ impl Provider for AdProvider {
         let mut acls = Vec::new();
         let mut policies = Vec::new();
         let mut connects = Vec::new();
+        let mut checks = Vec::new();
         for r in resources {
             match r {
                 Resource::AdAcl(a) => acls.push((r.address(), a)),
                 Resource::AdPasswordPolicy(p) => policies.push((r.address(), p)),
                 Resource::EntraConnectPermissions(e) => connects.push((r.address(), e)),
+                Resource::AdEffectiveAccess(c) => checks.push((r.address(), c)),
                 _ => {}
             }
         }
         let mut plans = Vec::new();
+        let mut diags = Diagnostics::default();
+        for (address, c) in &checks {
+            match effective_access::read_and_plan(&mut session.conn, &mut session.dir, address, c)
+                .await
+            {
+                Ok(p) => plans.push(p),
+                Err(d) => diags.extend(d),
+            }
+        }
         // Conflicts with ad.acl resources refuse the connector resource; the problems of
-        // both kinds are reported together.
+        // every kind are reported together.
         let connect_plans = match connects.is_empty() {
             true => Ok(Vec::new()),
             false => plan_connects(session, &connects, &acls).await,
@@ -148,11 +162,22 @@ impl Provider for AdProvider {
         };
         match (acl_plans, connect_plans) {
             (Ok(a), Ok(c)) => plans.extend(a.into_iter().chain(c)),
-            (Err(mut a), Err(c)) => {
-                a.extend(c);
-                return Err(a);
+            (Err(a), Err(c)) => {
+                diags.extend(a);
+                diags.extend(c);
             }
-            (Err(e), _) | (_, Err(e)) => return Err(e),
+            (Err(e), _) | (_, Err(e)) => diags.extend(e),
+        }
+        diags.into_result(())?;
+        for (address, c) in &checks {
+            let bases: Vec<String> = c
+                .scope
+                .base
+                .as_slice()
+                .iter()
+                .map(|b| session.dir.expand_dn(b))
+                .collect();
+            effective_access::note_planned_acls(address, &bases, &mut plans);
         }
         if !policies.is_empty() {
             let head = DomainHead::read(&mut session.conn, &session.dir.domain_dn)
@@ -220,7 +245,14 @@ impl Provider for AdProvider {
                 }
                 Kind::EntraConnectPermissions => connect_fingerprint(&targets[&p.address], &live)
                     .map_err(|d| d.at(&p.address))?,
-                _ => head.as_ref().expect("read above").fingerprint(),
+                Kind::AdPasswordPolicy => head.as_ref().expect("read above").fingerprint(),
+                other => {
+                    return Err(
+                        Diagnostic::new(format!("{other} is a check; it never writes"))
+                            .at(&p.address)
+                            .into(),
+                    )
+                }
             });
         }
         Ok(out)
@@ -234,6 +266,9 @@ impl Provider for AdProvider {
             Kind::AdPasswordPolicy => {
                 password_policy::apply(planned, &mut session.conn, &session.dir.domain_dn).await
             }
+            Kind::AdEffectiveAccess => Err(Diagnostic::new(
+                "ad.effective_access is a check; it never writes",
+            )),
             other => Err(Diagnostic::new(format!(
                 "the AD provider does not handle {other}"
             ))),

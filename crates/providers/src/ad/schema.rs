@@ -25,6 +25,8 @@ pub struct SchemaEntry {
     pub cn: String,
     pub guid: Guid,
     pub is_class: bool,
+    /// attributeSecurityGUID: the property set an attribute belongs to.
+    pub property_set: Option<Guid>,
 }
 
 /// An extended right (controlAccessRight), as the configuration partition lists it.
@@ -140,6 +142,8 @@ pub struct Schema {
     classes: HashMap<String, SchemaObject>,
     attribute_by_guid: HashMap<Guid, SchemaObject>,
     class_by_guid: HashMap<Guid, SchemaObject>,
+    /// An attribute's property set, by the attribute's schemaIDGUID.
+    property_sets: HashMap<Guid, Guid>,
     rights: Vec<ExtendedRight>,
 }
 
@@ -180,6 +184,9 @@ impl Schema {
                 by_name.entry(key).or_insert_with(|| obj.clone());
             }
             by_guid.insert(e.guid, obj);
+            if let (false, Some(set)) = (e.is_class, e.property_set) {
+                schema.property_sets.insert(e.guid, set);
+            }
         }
         schema.rights = rights
             .into_iter()
@@ -320,6 +327,11 @@ impl Schema {
         self.class_by_guid.contains_key(&g)
     }
 
+    /// The property set (attributeSecurityGUID) of the attribute `attribute`, if any.
+    pub fn property_set_of(&self, attribute: Guid) -> Option<Guid> {
+        self.property_sets.get(&attribute).copied()
+    }
+
     /// Class names, for suggestions.
     pub fn class_names(&self) -> impl Iterator<Item = &str> {
         self.class_by_guid.values().map(|c| c.display.as_str())
@@ -443,12 +455,14 @@ mod tests {
                     cn: "Pwd-Last-Set".into(),
                     guid: g(PWD_LAST_SET),
                     is_class: false,
+                    property_set: None,
                 },
                 SchemaEntry {
                     ldap_name: "user".into(),
                     cn: "User".into(),
                     guid: g(USER),
                     is_class: true,
+                    property_set: None,
                 },
             ],
             vec![

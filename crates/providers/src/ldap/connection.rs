@@ -72,6 +72,19 @@ impl OpError {
     }
 }
 
+impl OpError {
+    /// The filter was refused: unparsable here, or a protocol error from the server.
+    pub fn is_bad_filter(&self) -> bool {
+        match self {
+            OpError::Search { source, .. } => {
+                matches!(source, LdapError::FilterParsing)
+                    || matches!(source, LdapError::LdapResult { result } if result.rc == 2)
+            }
+            _ => false,
+        }
+    }
+}
+
 /// Naming contexts from the rootDSE.
 #[derive(Clone, Debug)]
 pub struct RootDse {
@@ -220,6 +233,20 @@ impl Connection {
                 source,
             })?;
         Ok(())
+    }
+
+    /// A paged search that also returns each entry's DACL-only `nTSecurityDescriptor`.
+    pub async fn search_with_dacl(
+        &mut self,
+        base: &str,
+        scope: Scope,
+        filter: &str,
+        attrs: &[&str],
+    ) -> Result<Vec<SearchEntry>, OpError> {
+        let mut attrs = attrs.to_vec();
+        attrs.push("nTSecurityDescriptor");
+        self.search_with(base, scope, filter, &attrs, vec![sd_flags_dacl()])
+            .await
     }
 
     /// The DACL-only security descriptor of the one object `dn`.

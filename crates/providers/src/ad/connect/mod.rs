@@ -508,6 +508,7 @@ mod tests {
                             cn: n.into(),
                             guid: g.parse().unwrap(),
                             is_class: matches!(s, SchemaRef::Class(..)),
+                            property_set: None,
                         })
                     }
                     SchemaRef::ClassByName(..) => {}
