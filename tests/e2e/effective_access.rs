@@ -402,6 +402,10 @@ fn writeback_reach_matches_what_the_dc_allows_user_by_user() {
         &short("o", 3),
     ]);
     assert!(!plain.contains(&pso), "{plain}");
+    // Users without a PSO get the domain head's minimum age: make it 0 for this part (other
+    // tests change it, under this lock), and put it back afterwards.
+    let _head = crate::harness::shared_objects();
+    let _restore = MinimumAgeZero::set(lab);
     let aged = specs.write(
         "aged.yaml",
         &spec_text(
@@ -476,5 +480,30 @@ fn bad_input_is_named_with_what_was_expected() {
         let run = check(&body);
         assert_ne!(run.code, 0, "{body}: {}", run.all());
         assert!(run.all().contains(says), "{body}: expected `{says}` in\n{}", run.all());
+    }
+}
+
+/// The domain head's minimum password age set to 0 days while it lives, then put back.
+struct MinimumAgeZero(i64);
+
+impl MinimumAgeZero {
+    fn set(lab: &crate::harness::Lab) -> MinimumAgeZero {
+        let raw: i64 = lab
+            .ldap_attr(&lab.domain_dn, "minPwdAge")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        lab.samba_tool(&["domain", "passwordsettings", "set", "--min-pwd-age=0"]);
+        MinimumAgeZero(-raw / 864_000_000_000)
+    }
+}
+
+impl Drop for MinimumAgeZero {
+    fn drop(&mut self) {
+        crate::harness::lab().samba_tool(&[
+            "domain",
+            "passwordsettings",
+            "set",
+            &format!("--min-pwd-age={}", self.0),
+        ]);
     }
 }

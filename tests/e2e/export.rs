@@ -287,6 +287,7 @@ fn utf16(text: &str) -> Vec<u8> {
 fn gpo_and_domain_head_export_in_gpmc_words_and_plan_clean() {
     let _shared = crate::harness::shared_objects();
     let lab = lab();
+    default_domain_policy_sets_something();
     let (name, guid) = lab.gpo_create("export-gpo");
     let path = format!("lab.example.test/Policies/{guid}/{TEMPLATE}");
     lab.smb_mkdirs(path.rsplit_once('/').unwrap().0);
@@ -465,6 +466,7 @@ fn tenant_export_plans_clean_against_the_emulator() {
 #[test]
 fn export_all_plans_clean_against_the_lab_and_the_emulator() {
     let _shared = crate::harness::shared_objects();
+    default_domain_policy_sets_something();
     let tenant = crate::graph::Tenant::start(|_| {});
     let specs = Specs::new();
     let out = format!("{}/", specs.path("all").display());
@@ -496,4 +498,17 @@ fn export_all_plans_clean_against_the_lab_and_the_emulator() {
         "{}",
         plan.stdout
     );
+}
+
+/// A new domain's Default Domain Policy has no GptTmpl.inf (export skips a GPO that sets
+/// nothing): give it the setting the writeback walkthrough gives it, as a fresh lab
+/// would not have it before other tests ran. The caller holds `shared_objects()`.
+fn default_domain_policy_sets_something() {
+    let specs = Specs::new();
+    let spec = specs.write(
+        "ddp.yaml",
+        "version: 1\nresources:\n  - kind: gpo.security\n    name: ddp\n    gpo: Default Domain Policy\n    password_policy: {minimum_password_age: 0}\n",
+    );
+    let run = lab().hybridctl(&["apply", "-f", spec.to_str().unwrap(), "--auto-approve"]);
+    assert_eq!(run.code, 0, "{}", run.all());
 }
