@@ -345,6 +345,14 @@ impl Lab {
         format!("OU={name},OU=Corp,{}", self.domain_dn)
     }
 
+    /// A fresh OU directly under the domain root, outside OU=Corp (the scope the examples
+    /// check), for a test that makes objects other checks must not see.
+    pub fn top_level_ou(&self, test: &str) -> String {
+        let name = unique(test);
+        self.samba_tool(&["ou", "create", &format!("OU={name}")]);
+        format!("OU={name},{}", self.domain_dn)
+    }
+
     /// A fresh user; returns its sAMAccountName and SID.
     pub fn user(&self, prefix: &str) -> (String, String) {
         let sam = unique(prefix);

@@ -130,11 +130,19 @@ fn password_writeback_from_nothing_on_the_lab() {
         "password-writeback",
         "--connector",
         &connector,
+        "--sync-scope",
+        "OU=Corp,{domain}",
         "--out",
         spec,
     ]);
     assert_eq!(init.code, 0, "{}", init.all());
     let text = std::fs::read_to_string(spec).unwrap();
+    // The check that writeback reaches every synced user, for the scope given.
+    assert!(
+        text.contains("  - kind: ad.effective_access\n    name: writeback-reaches-synced-users\n")
+            && text.contains("      base: \"OU=Corp,{domain}\"\n"),
+        "{text}"
+    );
     assert!(
         text.contains(&format!("principal: 'LAB\\{connector}'")),
         "{text}"
@@ -168,6 +176,14 @@ fn password_writeback_from_nothing_on_the_lab() {
     assert!(
         plan.stdout
             .contains("? manual.writeback-in-portal  (manual steps, not verified by hybridctl)"),
+        "{}",
+        plan.stdout
+    );
+    // Before apply the new connector reaches nobody: the check shows it, and that the
+    // planned ACL changes touch its scope; after apply it passes (`again` below).
+    assert!(
+        plan.stdout
+            .contains("ad.effective_access.writeback-reaches-synced-users"),
         "{}",
         plan.stdout
     );

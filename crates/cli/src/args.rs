@@ -164,6 +164,11 @@ pub struct InitArgs {
     /// entra-connect: the features, comma-separated (default: basic_read,password_hash_sync).
     #[arg(long, value_name = "FEATURES", value_delimiter = ',')]
     pub features: Vec<String>,
+    /// password-writeback: where the synced users are, for the effective-access check
+    /// (a DN; `{domain}` is the domain root, the default). Entra Connect keeps its OU
+    /// filter in its own configuration, not in AD, so hybridctl cannot read it.
+    #[arg(long, value_name = "DN", default_value = "{domain}")]
+    pub sync_scope: String,
 }
 
 #[derive(Debug, Args)]

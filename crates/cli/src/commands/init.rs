@@ -159,6 +159,7 @@ pub async fn run(a: InitArgs, ctx: &mut Context) -> Result<u8> {
             .collect::<Vec<_>>()
             .join(", "),
     ));
+    values.push(("sync_scope", a.sync_scope.clone()));
     values.push((
         "aad_connector",
         aad_connector.unwrap_or_else(|| "<tenant>.onmicrosoft.com - AAD".to_string()),

@@ -21,12 +21,14 @@ pub async fn run(a: PlanArgs, ctx: &mut Context) -> Result<u8> {
             out.display()
         ));
     }
-    // A failing check is an error of the plan, after it was shown (and saved: apply may be
-    // what fixes it, and apply evaluates the check again).
-    engine::failing_checks(&plan.resources).into_result(())?;
-    Ok(if a.detailed_exitcode && plan.has_changes() {
-        exit::CHANGES
-    } else {
-        exit::OK
-    })
+    // A failing check is shown, not an error: plan's job is to show, and the planned
+    // changes are often what fixes it (apply evaluates it again and fails if it still
+    // fails; drift exits 2). With --detailed-exitcode it counts as "not as declared".
+    Ok(
+        if a.detailed_exitcode && (plan.has_changes() || plan.has_failures()) {
+            exit::CHANGES
+        } else {
+            exit::OK
+        },
+    )
 }
