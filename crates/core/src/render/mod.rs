@@ -183,7 +183,7 @@ pub(crate) mod fixtures {
             .collect();
         let check = ResourcePlan::new(
             "ad.effective_access.writeback".parse().unwrap(),
-            "LAB\\MSOL holds Reset password on 9 object(s) under DC=lab,DC=test".into(),
+            "LAB\\MSOL must hold Reset password on 9 object(s) under DC=lab,DC=test".into(),
             "sha256:0".into(),
             objects,
             vec![],

@@ -265,7 +265,7 @@ pub fn plan(
         .collect();
     let rights: Vec<&str> = o.rights.iter().map(|r| r.words.as_str()).collect();
     let target = format!(
-        "{} holds {} on {} object(s) under {}",
+        "{} must hold {} on {} object(s) under {}",
         o.principal,
         rights.join(", "),
         o.objects.len(),
