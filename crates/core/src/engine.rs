@@ -55,8 +55,29 @@ fn select<'a>(spec: &'a LoadedSpec, targets: &[Address]) -> Result<Vec<&'a Resou
     diags.into_result(selected)
 }
 
+/// `items` grouped by the index of the provider that handles each one's kind; an item
+/// no provider handles is a diagnostic.
+fn group_by_provider<'a, T>(
+    items: impl IntoIterator<Item = &'a T>,
+    providers: &[Box<dyn Provider>],
+    address: impl Fn(&T) -> Address,
+) -> (BTreeMap<usize, Vec<&'a T>>, Diagnostics) {
+    let mut groups: BTreeMap<usize, Vec<&'a T>> = BTreeMap::new();
+    let mut diags = Diagnostics::default();
+    for item in items {
+        let at = address(item);
+        match provider_for(providers, at.kind) {
+            Some(i) => groups.entry(i).or_default().push(item),
+            None => {
+                diags.push(Diagnostic::new(format!("no provider handles kind {}", at.kind)).at(&at))
+            }
+        }
+    }
+    (groups, diags)
+}
+
 /// The provider that handles `kind`, if one was given to the engine.
-fn provider_for(providers: &mut [Box<dyn Provider>], kind: Kind) -> Option<usize> {
+fn provider_for(providers: &[Box<dyn Provider>], kind: Kind) -> Option<usize> {
     providers.iter().position(|p| p.kinds().contains(&kind))
 }
 
@@ -64,16 +85,8 @@ async fn plan_resources(
     resources: &[&Resource],
     providers: &mut [Box<dyn Provider>],
 ) -> Result<Vec<ResourcePlan>, Diagnostics> {
-    let mut diags = Diagnostics::default();
-    let mut by_provider: BTreeMap<usize, Vec<&Resource>> = BTreeMap::new();
-    for r in resources {
-        match provider_for(providers, r.kind()) {
-            Some(i) => by_provider.entry(i).or_default().push(r),
-            None => diags.push(
-                Diagnostic::new(format!("no provider handles kind {}", r.kind())).at(&r.address()),
-            ),
-        }
-    }
+    let (mut by_provider, mut diags) =
+        group_by_provider(resources.iter().copied(), providers, Resource::address);
     diags.clone().into_result(())?;
     // Providers read concurrently: a plan of AD and Graph costs about the slower of the two.
     let results = join_all(providers.iter_mut().enumerate().filter_map(|(i, p)| {
@@ -218,17 +231,8 @@ async fn check_unchanged(
     plan: &Plan,
     providers: &mut [Box<dyn Provider>],
 ) -> Result<(), Diagnostics> {
-    let mut diags = Diagnostics::default();
-    let mut by_provider: BTreeMap<usize, Vec<&ResourcePlan>> = BTreeMap::new();
-    for r in plan.changed() {
-        match provider_for(providers, r.address.kind) {
-            Some(i) => by_provider.entry(i).or_default().push(r),
-            None => diags.push(
-                Diagnostic::new(format!("no provider handles kind {}", r.address.kind))
-                    .at(&r.address),
-            ),
-        }
-    }
+    let (mut by_provider, mut diags) =
+        group_by_provider(plan.changed(), providers, |r| r.address.clone());
     let results = join_all(providers.iter_mut().enumerate().filter_map(|(i, p)| {
         let mine = by_provider.remove(&i)?;
         Some(async move {
