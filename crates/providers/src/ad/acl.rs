@@ -48,7 +48,7 @@ use hybridctl_core::{digest, Address, Diagnostic, Diagnostics, Entry};
 use serde::{Deserialize, Serialize};
 
 use super::directory::{Directory, PrincipalError};
-use super::rights::{applies_to_words, mask, AppliesTo, APPLIES_TO_FORMS};
+use super::rights::{applies_to_words, mask, AppliesTo};
 use super::security::{ace_flags, ace_to_sddl, ace_type, control, AccessAce, Ace, Guid, Sid};
 
 /// What makes two ACEs the same grant, ignoring bookkeeping flags and how the mask is
@@ -109,8 +109,10 @@ pub fn desired(
             Some(a) => Some(a),
             None => {
                 diags.push(
-                    at(format!("unknown applies_to `{}`", entry.applies_to))
-                        .hint(format!("expected one of {APPLIES_TO_FORMS}")),
+                    at(format!("unknown applies_to `{}`", entry.applies_to)).hint(format!(
+                        "expected one of {}",
+                        hybridctl_core::validate::applies_to_forms()
+                    )),
                 );
                 None
             }

@@ -104,10 +104,6 @@ pub enum AppliesTo {
     ChildObjectsOnly,
 }
 
-pub const APPLIES_TO_FORMS: &str = "`This object only`, `This object and all descendant objects`, \
-`All descendant objects`, `Descendant <class> objects` (e.g. `Descendant User objects`), \
-`This object and child objects`, `Child objects only`";
-
 impl AppliesTo {
     /// Reads the words with the spec's one reader of them.
     pub fn parse(s: &str) -> Option<AppliesTo> {
