@@ -324,18 +324,13 @@ async fn plan_acls(
         }
     }
     let live = read_dacls(conn, dir, &dns).await?;
-    for ((address, spec), dn) in acls.iter().zip(&dns) {
-        if !live.contains_key(&acl::normalize_dn(dn)) {
-            diags.push(
-                Diagnostic::new(format!("object `{dn}` was not found in the directory"))
-                    .at(address)
-                    .hint(format!(
-                        "check `object: {}`; `{{domain}}` stands for {}",
-                        spec.object, dir.domain_dn
-                    )),
-            );
-        }
-    }
+    diags.extend(not_found(
+        &live,
+        dir,
+        acls.iter().zip(&dns).map(|((address, spec), dn)| {
+            (address, dn.as_str(), format!("object: {}", spec.object))
+        }),
+    ));
     diags.into_result(())?;
 
     let sids: Vec<_> = live
@@ -522,6 +517,29 @@ async fn apply_acl(session: &mut Session, planned: &ResourcePlan) -> Result<(), 
     tracing::info!(dn = %dn, removes = removes.len(), adds = adds.len(), "writing DACL");
     conn.write_dacl(&dn, bytes).await.map_err(op_diagnostic)?;
     Ok(())
+}
+
+/// Each `(address, DN, the spec's words that named it)` whose DN the directory does not
+/// have, as a diagnostic pointing at those words.
+fn not_found<'a>(
+    live: &HashMap<String, (String, LiveDacl)>,
+    dir: &Directory,
+    wanted: impl IntoIterator<Item = (&'a Address, &'a str, String)>,
+) -> Diagnostics {
+    let mut diags = Diagnostics::default();
+    for (address, dn, named_by) in wanted {
+        if !live.contains_key(&acl::normalize_dn(dn)) {
+            diags.push(
+                Diagnostic::new(format!("object `{dn}` was not found in the directory"))
+                    .at(address)
+                    .hint(format!(
+                        "check `{named_by}`; `{{domain}}` stands for {}",
+                        dir.domain_dn
+                    )),
+            );
+        }
+    }
+    diags
 }
 
 /// Reads the DACLs of `dns`, batched; keyed by normalized DN, with the DN as the server spells it.
@@ -774,22 +792,15 @@ async fn plan_connects(
         .flat_map(|(_, _, _, objs)| objs.iter().map(|o| o.dn.clone()))
         .collect();
     let live = read_dacls(conn, dir, &dns).await?;
-    let mut missing = Diagnostics::default();
-    for (address, spec, _, objs) in &expanded {
-        for o in objs {
-            if !live.contains_key(&acl::normalize_dn(&o.dn)) {
-                missing.push(
-                    Diagnostic::new(format!("object `{}` was not found in the directory", o.dn))
-                        .at(address)
-                        .hint(format!(
-                            "check `scope: {:?}`; `{{domain}}` stands for {}",
-                            spec.scope, dir.domain_dn
-                        )),
-                );
-            }
-        }
-    }
-    missing.into_result(())?;
+    not_found(
+        &live,
+        dir,
+        expanded.iter().flat_map(|(address, spec, _, objs)| {
+            objs.iter()
+                .map(move |o| (*address, o.dn.as_str(), format!("scope: {:?}", spec.scope)))
+        }),
+    )
+    .into_result(())?;
     let sids: Vec<_> = live
         .values()
         .flat_map(|(_, l)| {
