@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
-use hybridctl_core::spec::{Connections, Resource, Spec, SPEC_VERSION};
+use hybridctl_core::spec::{AdConnections, Connections, Resource, Spec, SPEC_VERSION};
 use std::sync::Arc;
 
 use hybridctl_core::Diagnostics;
@@ -81,7 +81,9 @@ pub async fn run(a: ExportArgs, ctx: &mut Context) -> Result<u8> {
     // Every problem at once, and nothing written unless everything was read.
     failed.into_result(())?;
     let connections = Connections {
-        ad: ad.as_ref().map(|s| shared::ad_connection(s, &ctx.env)),
+        ad: ad
+            .as_ref()
+            .map(|s| AdConnections::One(shared::ad_connection(s, &ctx.env))),
         graph: graph.then(|| shared::graph_connection(&ctx.env)),
     };
     let files = render(&exported, &connections, HEADER);
@@ -213,6 +215,7 @@ mod tests {
         Exported {
             resource: Resource::AdAcl(AdAcl {
                 name: "ou-staff-corp".into(),
+                connection: None,
                 object: "OU=Staff,OU=Corp,{domain}".into(),
                 authoritative: false,
                 inheritance: None,
@@ -241,11 +244,11 @@ mod tests {
     #[test]
     fn notes_become_comments_above_their_resource_and_the_spec_loads() {
         let connections = Connections {
-            ad: Some(AdConnection {
+            ad: Some(AdConnections::One(AdConnection {
                 url: Some("ldaps://dc01".into()),
                 password_env: Some("HYBRIDCTL_AD_PASSWORD".into()),
                 ..Default::default()
-            }),
+            })),
             graph: None,
         };
         let r = render(&[acl(), licence()], &connections, "# header");
