@@ -29,7 +29,15 @@ fn every_example_is_a_valid_spec() {
 #[test]
 fn every_example_plans_against_the_lab() {
     for f in examples() {
-        let run = lab().hybridctl(&["plan", "-f", f.to_str().unwrap()]);
+        // Two-domain examples name `corp` and `emea`: the lab's first and second domain.
+        let run = lab().hybridctl_with(&["plan", "-f", f.to_str().unwrap()], |e| {
+            for k in ["URL", "USER", "PASSWORD", "CA_FILE"] {
+                let first = e[&format!("HYBRIDCTL_AD_{k}")].clone();
+                let second = e[&format!("HYBRIDCTL_LAB2_{k}")].clone();
+                e.insert(format!("HYBRIDCTL_AD_CORP_{k}"), first);
+                e.insert(format!("HYBRIDCTL_AD_EMEA_{k}"), second);
+            }
+        });
         assert_eq!(run.code, 0, "{}: {}", f.display(), run.all());
     }
 }

@@ -115,6 +115,9 @@ async fn plan_resources(
             Err(d) => diags.extend(d),
         }
     }
+    // Providers that share a connection (AD and GPO) report its failure once each.
+    let mut seen = std::collections::HashSet::new();
+    diags.0.retain(|d| seen.insert(d.to_string()));
     diags.into_result(())?;
     // Spec order, so output follows the file the user reads.
     Ok(resources
