@@ -46,6 +46,27 @@ pub fn env_name(connection: &str, var: Var) -> String {
     }
 }
 
+/// The connections the environment names: `default` when `HYBRIDCTL_AD_URL` is set, and
+/// `emea` for each `HYBRIDCTL_AD_EMEA_URL` (the name in lower case), in name order.
+pub fn connections_in(env: &Env) -> Vec<String> {
+    let suffix = format!("_{}", Var::Url.suffix());
+    let mut out: Vec<String> = env
+        .keys()
+        .filter(|k| env::get(env, k).is_some())
+        .filter_map(|k| {
+            let rest = k.strip_prefix("HYBRIDCTL_AD_")?;
+            match rest.strip_suffix(&suffix) {
+                Some(name) if !name.is_empty() => Some(name.to_ascii_lowercase()),
+                _ if rest == Var::Url.suffix() => Some(AdConnections::DEFAULT.to_string()),
+                _ => None,
+            }
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Transport {
     /// TLS from the first byte (port 636 by default).
@@ -273,6 +294,20 @@ mod tests {
             env_name("default", Var::PasswordFile),
             "HYBRIDCTL_AD_PASSWORD_FILE"
         );
+    }
+
+    #[test]
+    fn the_environment_names_its_connections() {
+        let vars = env(&[
+            ("HYBRIDCTL_AD_URL", "ldaps://a"),
+            ("HYBRIDCTL_AD_EMEA_URL", "ldaps://b"),
+            ("HYBRIDCTL_AD_EU_WEST_URL", "ldaps://c"),
+            ("HYBRIDCTL_AD_APAC_URL", ""),
+            ("HYBRIDCTL_AD_EMEA_USER", "u"),
+            ("HYBRIDCTL_GRAPH_URL", "x"),
+        ]);
+        assert_eq!(connections_in(&vars), ["default", "emea", "eu_west"]);
+        assert_eq!(env_name("eu_west", Var::Url), "HYBRIDCTL_AD_EU_WEST_URL");
     }
 
     #[test]
