@@ -17,6 +17,17 @@ pub(crate) fn examples() -> Vec<std::path::PathBuf> {
     files
 }
 
+/// Two-domain examples name connections `corp` and `emea`: the lab's first and second
+/// domain, through each connection's own variables.
+pub(crate) fn two_domains(e: &mut std::collections::BTreeMap<String, String>) {
+    for k in ["URL", "USER", "PASSWORD", "CA_FILE"] {
+        let first = e[&format!("HYBRIDCTL_AD_{k}")].clone();
+        let second = e[&format!("HYBRIDCTL_LAB2_{k}")].clone();
+        e.insert(format!("HYBRIDCTL_AD_CORP_{k}"), first);
+        e.insert(format!("HYBRIDCTL_AD_EMEA_{k}"), second);
+    }
+}
+
 #[test]
 fn every_example_is_a_valid_spec() {
     for f in examples() {
@@ -29,7 +40,7 @@ fn every_example_is_a_valid_spec() {
 #[test]
 fn every_example_plans_against_the_lab() {
     for f in examples() {
-        let run = lab().hybridctl(&["plan", "-f", f.to_str().unwrap()]);
+        let run = lab().hybridctl_with(&["plan", "-f", f.to_str().unwrap()], two_domains);
         assert_eq!(run.code, 0, "{}: {}", f.display(), run.all());
     }
 }

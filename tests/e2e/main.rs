@@ -8,6 +8,7 @@ mod acl;
 mod bad_input;
 mod connect;
 mod connection;
+mod domains;
 mod effective_access;
 mod examples;
 mod export;

@@ -3,8 +3,9 @@
 //! or with clearly marked placeholders when offline.
 
 use anyhow::{bail, Context as _, Result};
-use hybridctl_core::spec::ConnectFeature;
+use hybridctl_core::spec::{AdConnections, ConnectFeature};
 use hybridctl_providers::discover;
+use hybridctl_providers::ldap::settings::{env_name, Var};
 use hybridctl_providers::ldap::AdSettings;
 
 use crate::args::{InitArgs, Procedure};
@@ -54,10 +55,16 @@ pub async fn run(a: InitArgs, ctx: &mut Context) -> Result<u8> {
             bail!("{} exists; pass --force to replace it", out.display());
         }
     }
+    let connection = a
+        .connection
+        .clone()
+        .unwrap_or_else(|| AdConnections::DEFAULT.to_string());
+    let template = named(template, &connection)?;
+    let template = template.as_str();
     let settings = if a.offline {
         None
     } else {
-        AdSettings::resolve(None, &ctx.env).ok()
+        AdSettings::resolve_named(&connection, None, &ctx.env).ok()
     };
     // Each value as it goes into the YAML; placeholders are quoted `'<...>'` where they
     // stand as a value, bare where they sit inside a comment or a string.
@@ -112,7 +119,10 @@ pub async fn run(a: InitArgs, ctx: &mut Context) -> Result<u8> {
             );
         }
         None => {
-            ctx.err("init: no AD connection (HYBRIDCTL_AD_URL unset, or --offline): writing placeholders\n");
+            ctx.err(&format!(
+                "init: no AD connection ({} unset, or --offline): writing placeholders\n",
+                env_name(&connection, Var::Url)
+            ));
             set("domain", None, "your domain", true);
             set("ldap_url", None, "ldaps://your-dc.example.com", false);
             set("ldap_user", None, "svc-hybridctl@example.com", false);
@@ -182,6 +192,31 @@ pub async fn run(a: InitArgs, ctx: &mut Context) -> Result<u8> {
     Ok(exit::OK)
 }
 
+/// The template's single connection, as it is written for connection `name`: unnamed
+/// for `default`; otherwise under its name, with its own password variable.
+fn named(template: &str, name: &str) -> Result<String> {
+    const ONE: &str = "  ad:\n    url: {{ldap_url}}\n    user: {{ldap_user}}\n    password_env: HYBRIDCTL_AD_PASSWORD\n";
+    if name == AdConnections::DEFAULT {
+        return Ok(template.to_string());
+    }
+    let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !valid {
+        bail!("--connection {name}: a connection name starts with a letter and holds only letters, digits, `-` and `_`");
+    }
+    let block = format!(
+        "  ad:\n    {name}:\n      url: {{{{ldap_url}}}}\n      user: {{{{ldap_user}}}}\n      password_env: {}\n",
+        env_name(name, Var::Password)
+    );
+    debug_assert!(
+        template.contains(ONE),
+        "a template's connections.ad block changed"
+    );
+    Ok(template.replacen(ONE, &block, 1))
+}
+
 /// The connector account: the one given, the only one, or the one the user picks.
 fn pick_connector(a: &InitArgs, found: &[String], ctx: &mut Context) -> Result<Option<String>> {
     if let Some(c) = &a.connector {
@@ -224,6 +259,19 @@ fn pick_connector(a: &InitArgs, found: &[String], ctx: &mut Context) -> Result<O
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_named_connection_goes_under_its_name_with_its_own_password_variable() {
+        for t in [TEMPLATE, ENTRA_CONNECT] {
+            assert_eq!(named(t, "default").unwrap(), t);
+            let emea = named(t, "emea").unwrap();
+            assert!(
+                emea.contains("  ad:\n    emea:\n      url: {{ldap_url}}\n      user: {{ldap_user}}\n      password_env: HYBRIDCTL_AD_EMEA_PASSWORD\n"),
+                "{emea}"
+            );
+        }
+        assert!(named(TEMPLATE, "9x").is_err());
+    }
 
     #[test]
     fn features_parse_default_and_list_the_known_ones_on_error() {

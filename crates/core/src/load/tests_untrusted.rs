@@ -290,7 +290,10 @@ fn conflicting_connections_name_both_files() {
     let c = graph_and_ad();
     let mut other = c.clone();
     other.graph.as_mut().unwrap().tenant_id = Some("other".into());
-    other.ad.as_mut().unwrap().url = Some("ldaps://other".into());
+    let Some(crate::spec::AdConnections::One(ad)) = other.ad.as_mut() else {
+        panic!("the fixture has one AD connection")
+    };
+    ad.url = Some("ldaps://other".into());
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("a.yaml"), connections_yaml(&c)).unwrap();
     std::fs::write(dir.path().join("b.yaml"), connections_yaml(&other)).unwrap();
