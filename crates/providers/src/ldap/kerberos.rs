@@ -313,16 +313,23 @@ impl Drop for PrivateCache {
     }
 }
 
+type Caches = std::sync::Mutex<std::collections::HashMap<Keytab, PrivateCache>>;
+
+fn caches() -> &'static Caches {
+    static CACHES: std::sync::OnceLock<Caches> = std::sync::OnceLock::new();
+    CACHES.get_or_init(Default::default)
+}
+
+/// Deletes the process's private ticket caches; the binary calls it before exiting
+/// (statics are never dropped). Tickets of a later run are acquired again.
+pub fn remove_private_caches() {
+    caches().lock().unwrap_or_else(|p| p.into_inner()).clear();
+}
+
 /// One private cache per keytab identity for the whole process, so `drift --every` and
 /// the SYSVOL session reuse one ticket until it expires (then the library gets a new one).
 fn private_cache_for(k: &Keytab) -> Result<String, KerberosError> {
-    use std::collections::HashMap;
-    use std::sync::{Mutex, OnceLock};
-    static CACHES: OnceLock<Mutex<HashMap<Keytab, PrivateCache>>> = OnceLock::new();
-    let mut map = CACHES
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
+    let mut map = caches().lock().unwrap_or_else(|p| p.into_inner());
     if let Some(c) = map.get(k) {
         return Ok(c.name());
     }
@@ -418,6 +425,14 @@ pub fn acquire(s: &KerberosSettings) -> Result<Cred, KerberosError> {
         Ok(_) => Ok(cred),
         Err(e) => Err(classify(s, e.major.bits(), e.minor as i32, &e.to_string())),
     }
+}
+
+/// The principal a ticket cache's credential is for (`user@REALM`).
+pub fn cache_principal(s: &KerberosSettings) -> Result<String, KerberosError> {
+    let cred = acquire(s)?;
+    cred.name()
+        .map(|n| n.to_string())
+        .map_err(|e| classify(s, e.major.bits(), e.minor as i32, &e.to_string()))
 }
 
 fn import_name(s: &KerberosSettings, principal: &str) -> Result<sys::gss_name_t, KerberosError> {
