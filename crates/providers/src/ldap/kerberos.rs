@@ -78,6 +78,8 @@ pub enum KerberosError {
         principal: String,
         detail: String,
     },
+    #[error("the keytab {path} holds no key for {principal}")]
+    KeytabNoKey { path: String, principal: String },
     #[error("no Kerberos realm is configured ({detail})")]
     NoRealm { detail: String },
     #[error("cannot prepare a private ticket cache in {dir}: {reason}")]
@@ -132,6 +134,9 @@ impl KerberosError {
             }
             KerberosError::KeytabWrongKey { .. } => {
                 "the account's key changed since the keytab was exported: export it again (samba-tool domain exportkeytab --principal=..., or ktpass on Windows)".into()
+            }
+            KerberosError::KeytabNoKey { .. } => {
+                "set principal / HYBRIDCTL_AD_PRINCIPAL to the one the keytab holds (`klist -k <keytab>` lists them), or export the keytab for this principal".into()
             }
             KerberosError::NoRealm { .. } => {
                 "set default_realm in krb5.conf (KRB5_CONFIG points at another file) or write the principal with its realm (user@REALM)".into()
@@ -224,11 +229,18 @@ pub fn classify(s: &KerberosSettings, major: u32, minor: i32, text: &str) -> Ker
     }
     if let Some(k) = &s.keytab {
         match minor {
+            // With a keytab the cache starts empty: MIT reports "no cache" when the keytab
+            // had nothing to fill it with.
+            code::KT_NOTFOUND | code::FCC_NOFILE | code::CC_NOTFOUND => {
+                return KerberosError::KeytabNoKey {
+                    path: keytab_path(),
+                    principal: k.principal.clone(),
+                }
+            }
             code::PREAUTH_FAILED
             | code::BAD_INTEGRITY
             | code::BADKEYVER
-            | code::KT_KVNONOTFOUND
-            | code::KT_NOTFOUND => {
+            | code::KT_KVNONOTFOUND => {
                 return KerberosError::KeytabWrongKey {
                     path: keytab_path(),
                     principal: k.principal.clone(),
@@ -620,6 +632,13 @@ mod tests {
             classify(&k, 0xd0000, code::KDC_UNREACH, "Cannot contact any KDC"),
             KerberosError::KdcUnreachable { .. }
         ));
+        assert_eq!(
+            classify(&k, major::NO_CRED, code::FCC_NOFILE, ""),
+            KerberosError::KeytabNoKey {
+                path: "/etc/hybridctl/svc.keytab".into(),
+                principal: "svc@CORP.EXAMPLE.COM".into()
+            }
+        );
         for c in [code::PREAUTH_FAILED, code::KT_KVNONOTFOUND, code::BADKEYVER] {
             assert!(
                 matches!(
