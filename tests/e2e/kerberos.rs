@@ -33,6 +33,36 @@ fn binary() -> PathBuf {
     bin
 }
 
+/// What `scripts/lab up` writes for Kerberos: from .lab/env, or (when another checkout's
+/// `up` rewrote .lab/env without them) where that script puts them.
+fn lab_kerberos(name: &str) -> String {
+    let lab = lab();
+    if let Some(v) = lab.env.get(name) {
+        return v.clone();
+    }
+    let dir = PathBuf::from(&lab.env["HYBRIDCTL_LAB_DIR"]);
+    let dns = lab
+        .domain_dn
+        .split(',')
+        .filter_map(|p| p.strip_prefix("DC="))
+        .collect::<Vec<_>>()
+        .join(".");
+    let v = match name {
+        "HYBRIDCTL_LAB_KRB5_CONFIG" => dir.join("krb5.conf").display().to_string(),
+        "HYBRIDCTL_LAB_KEYTAB" => dir.join("svc-hybridctl.keytab").display().to_string(),
+        "HYBRIDCTL_LAB_KRB_PRINCIPAL" => format!("svc-hybridctl@{}", dns.to_ascii_uppercase()),
+        "HYBRIDCTL_LAB_DC_HOST" => format!("dc1.{dns}"),
+        _ => unreachable!("{name}"),
+    };
+    if name != "HYBRIDCTL_LAB_KRB_PRINCIPAL" && name != "HYBRIDCTL_LAB_DC_HOST" {
+        assert!(
+            Path::new(&v).exists(),
+            "{v} is missing: run scripts/lab up (it sets up Kerberos on a running lab)"
+        );
+    }
+    v
+}
+
 /// The lab's environment switched to Kerberos with the lab's keytab; no password, no user.
 fn kerberos_env() -> BTreeMap<String, String> {
     let lab = lab();
@@ -44,22 +74,22 @@ fn kerberos_env() -> BTreeMap<String, String> {
     ] {
         env.remove(k);
     }
-    let get = |k: &str| {
-        lab.env
-            .get(k)
-            .cloned()
-            .unwrap_or_else(|| panic!("{k} missing from .lab/env: run scripts/lab up"))
-    };
     env.insert("HYBRIDCTL_AD_AUTH".into(), "kerberos".into());
     env.insert(
         "HYBRIDCTL_AD_URL".into(),
-        format!("ldap://{}", get("HYBRIDCTL_LAB_DC_HOST")),
+        format!("ldap://{}", lab_kerberos("HYBRIDCTL_LAB_DC_HOST")),
     );
-    env.insert("KRB5_CONFIG".into(), get("HYBRIDCTL_LAB_KRB5_CONFIG"));
-    env.insert("HYBRIDCTL_AD_KEYTAB".into(), get("HYBRIDCTL_LAB_KEYTAB"));
+    env.insert(
+        "KRB5_CONFIG".into(),
+        lab_kerberos("HYBRIDCTL_LAB_KRB5_CONFIG"),
+    );
+    env.insert(
+        "HYBRIDCTL_AD_KEYTAB".into(),
+        lab_kerberos("HYBRIDCTL_LAB_KEYTAB"),
+    );
     env.insert(
         "HYBRIDCTL_AD_PRINCIPAL".into(),
-        get("HYBRIDCTL_LAB_KRB_PRINCIPAL"),
+        lab_kerberos("HYBRIDCTL_LAB_KRB_PRINCIPAL"),
     );
     env
 }
@@ -107,7 +137,7 @@ fn log_len() -> u64 {
 
 /// The service account's short name (svc-hybridctl).
 fn account() -> String {
-    let p = &lab().env["HYBRIDCTL_LAB_KRB_PRINCIPAL"];
+    let p = lab_kerberos("HYBRIDCTL_LAB_KRB_PRINCIPAL");
     p.split('@').next().unwrap().to_string()
 }
 
@@ -178,16 +208,13 @@ fn acl_only_spec(specs: &Specs) -> String {
 /// process knows it; hybridctl's environment never does).
 fn kinit_administrator(cache: &Path) {
     let lab = lab();
-    let realm = lab.env["HYBRIDCTL_LAB_KRB_PRINCIPAL"]
-        .split_once('@')
-        .unwrap()
-        .1
-        .to_string();
+    let principal = lab_kerberos("HYBRIDCTL_LAB_KRB_PRINCIPAL");
+    let realm = principal.split_once('@').unwrap().1.to_string();
     let mut child = Command::new("kinit")
         .arg("-c")
         .arg(format!("FILE:{}", cache.display()))
         .arg(format!("Administrator@{realm}"))
-        .env("KRB5_CONFIG", &lab.env["HYBRIDCTL_LAB_KRB5_CONFIG"])
+        .env("KRB5_CONFIG", lab_kerberos("HYBRIDCTL_LAB_KRB5_CONFIG"))
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -308,7 +335,7 @@ fn a_kinit_ticket_cache_reaches_ldap_and_sysvol() {
         .output()
         .unwrap();
     let klist = String::from_utf8_lossy(&klist.stdout);
-    let host = &lab().env["HYBRIDCTL_LAB_DC_HOST"];
+    let host = &lab_kerberos("HYBRIDCTL_LAB_DC_HOST");
     for service in ["ldap", "cifs"] {
         assert!(
             klist.contains(&format!("{service}/{host}@")),
@@ -348,7 +375,7 @@ type Case<'a> = (
 fn each_kerberos_failure_says_what_to_do_and_nothing_falls_back() {
     let specs = Specs::new();
     let spec = acl_only_spec(&specs);
-    let host = lab().env["HYBRIDCTL_LAB_DC_HOST"].clone();
+    let host = lab_kerberos("HYBRIDCTL_LAB_DC_HOST");
     let realm = host.split_once('.').unwrap().1.to_ascii_uppercase();
     let base = kerberos_env();
     let with = |changes: &[(&str, &str)]| {
@@ -480,5 +507,69 @@ fn each_kerberos_failure_says_what_to_do_and_nothing_falls_back() {
         !log.lines()
             .any(|l| l.contains("simple bind") && l.contains(&account)),
         "{log}"
+    );
+}
+
+/// `drift --every` with a keytab outlives its tickets: with a krb5.conf asking for
+/// 150-second tickets (Samba's KDC refuses to use a ticket with less than about two minutes
+/// left, so shorter ones are unusable) the ticket runs out between checks; every check
+/// still succeeds, the KDC logs an AS exchange for each new ticket, and the private cache
+/// is gone after SIGTERM. Takes three minutes.
+#[test]
+fn drift_every_renews_the_keytab_ticket_between_checks() {
+    let specs = Specs::new();
+    let spec = acl_only_spec(&specs);
+    let base = kerberos_env();
+    let conf = std::fs::read_to_string(&base["KRB5_CONFIG"]).unwrap();
+    let short = specs.write(
+        "krb5-short.conf",
+        &conf.replacen(
+            "[libdefaults]",
+            "[libdefaults]\n  ticket_lifetime = 150s\n  renew_lifetime = 0",
+            1,
+        ),
+    );
+    let tmp = specs.path("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let mut env = base.clone();
+    env.insert("KRB5_CONFIG".into(), short.to_str().unwrap().into());
+    env.insert("TMPDIR".into(), tmp.to_str().unwrap().into());
+    let from = log_len();
+    let child = Command::new(binary())
+        .args(["drift", "-f", &spec, "--every", "20s"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(&env)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(175));
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    let checks = stdout.matches("Drift: 1 resource(s) differ").count();
+    assert!(checks >= 8, "{checks} checks:\n{stdout}\n{stderr}");
+    assert!(!stderr.contains("error"), "{stderr}");
+    let account = account();
+    let renewals = log_since(from)
+        .lines()
+        .filter(|l| l.contains("[Kerberos KDC") && l.contains(&format!("[{account}@")))
+        .count();
+    assert!(
+        renewals >= 2,
+        "the KDC saw {renewals} AS exchange(s) of {account}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&tmp).unwrap().count(),
+        0,
+        "a private ticket cache was left in TMPDIR"
     );
 }

@@ -188,10 +188,10 @@ pub mod major {
 /// Which failure a GSSAPI status (major, minor, and the library's own text) is. Pure, so
 /// every mapping is unit-tested.
 pub fn classify(s: &KerberosSettings, major: u32, minor: i32, text: &str) -> KerberosError {
-    let ccache = || {
-        s.ccache
-            .clone()
-            .unwrap_or_else(|| "the default ticket cache".into())
+    let ccache = || match (&s.keytab, &s.ccache) {
+        (Some(_), _) => "hybridctl's private cache".to_string(),
+        (None, Some(c)) => c.clone(),
+        (None, None) => "the default ticket cache".into(),
     };
     let keytab_path = || {
         s.keytab
