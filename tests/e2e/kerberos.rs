@@ -302,6 +302,23 @@ fn the_writeback_example_plans_applies_and_drifts_with_kerberos_and_no_password(
 
     let drift = run(&["drift", "-f", example], &service, None);
     assert_eq!(drift.code, 0, "{}", drift.all());
+    // The binds on 389 were accepted by a DC that refuses unsealed ones.
+    let strong = Command::new("testparm")
+        .args([
+            "-s",
+            "-l",
+            "--parameter-name=ldap server require strong auth",
+        ])
+        .arg(&lab.env["HYBRIDCTL_LAB_SMB_CONF"])
+        .output()
+        .unwrap();
+    let strong = String::from_utf8_lossy(&strong.stdout)
+        .trim()
+        .to_ascii_lowercase();
+    assert_eq!(
+        strong, "yes",
+        "the lab DC must refuse unsealed binds on 389"
+    );
     let log = log_since(from);
     assert_gssapi_binds_only(&log);
     assert!(

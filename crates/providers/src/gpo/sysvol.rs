@@ -208,9 +208,17 @@ impl SmbSysvol {
             share: unc.clone(),
             reason: e.to_string(),
         })?;
-        client.stat("/").map_err(|e| SysvolError::Session {
-            share: unc.clone(),
-            reason: session_reason(&io_error(e), identity),
+        client.stat("/").map_err(|e| {
+            let e = io_error(e);
+            SysvolError::Session {
+                share: unc.clone(),
+                reason: match (e.kind(), e.raw_os_error()) {
+                    (ErrorKind::PermissionDenied, _) | (_, Some(libc_eperm::EPERM)) => {
+                        format!("the server refused the Kerberos SMB login of {identity}")
+                    }
+                    _ => session_reason(&e, identity),
+                },
+            }
         })?;
         Ok(SmbSysvol {
             client,
