@@ -15,4 +15,5 @@ mod export;
 mod gpo;
 mod graph;
 mod init;
+mod kerberos;
 mod saved_plans;

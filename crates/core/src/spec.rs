@@ -118,6 +118,31 @@ pub struct AdConnection {
     /// Default: the SYSVOL share of the LDAP URL's host.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sysvol: Option<String>,
+    /// How to authenticate: `password` (the default: a simple bind over TLS) or `kerberos`
+    /// (SASL GSSAPI with signing and sealing, on `ldap://` port 389 or inside `ldaps://`;
+    /// the same ticket reaches SYSVOL). Environment: `HYBRIDCTL_AD_AUTH`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth: Option<AdAuth>,
+    /// Kerberos: a keytab holding the key of `principal`; hybridctl gets its own ticket
+    /// into a private cache and renews it. Without it, the cache in `KRB5CCNAME` (from
+    /// `kinit`) is used. Environment: `HYBRIDCTL_AD_KEYTAB`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keytab_file: Option<PathBuf>,
+    /// Kerberos: the principal whose key is in `keytab_file` (`svc-hybridctl@CORP.EXAMPLE.COM`).
+    /// Environment: `HYBRIDCTL_AD_PRINCIPAL`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal: Option<String>,
+}
+
+/// How hybridctl proves who it is to the DC.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AdAuth {
+    /// A simple bind with `user` and its password, only ever over TLS.
+    #[default]
+    Password,
+    /// SASL GSSAPI (Kerberos) with a keytab or a ticket cache; no password anywhere.
+    Kerberos,
 }
 
 /// `connections.ad`: one connection, or several by name. One connection is the one

@@ -222,7 +222,8 @@ fn graph_and_ad() -> Connections {
     serde_json::from_value(serde_json::json!({
         "ad": {"url": "ldaps://dc", "user": "u", "password_env": "P", "password_file": "/p",
                "ca_file": "/ca", "base_dn": "DC=x", "starttls": true,
-               "insecure_skip_verify": true, "sysvol": "/mnt"},
+               "insecure_skip_verify": true, "sysvol": "/mnt", "auth": "kerberos",
+               "keytab_file": "/k.keytab", "principal": "svc@REALM"},
         "graph": {"tenant_id": "t", "client_id": "c", "client_secret_env": "S",
                   "certificate_file": "/c", "private_key_file": "/k", "cloud": "usgov",
                   "ca_file": "/gca"}

@@ -4,6 +4,7 @@
 
 pub mod connection;
 pub mod domain_head;
+pub mod kerberos;
 pub mod settings;
 
 pub use connection::{first, first_bin, ConnectError, Connection, OpError};
@@ -19,6 +20,7 @@ pub fn connect_diagnostic(e: ConnectError, s: &AdSettings) -> Diagnostic {
             "point ca_file / {} at a PEM file of the CA that issued the DC's certificate",
             s.env_name(settings::Var::CaFile)
         ),
+        ConnectError::Kerberos { source, .. } => source.hint(),
         ConnectError::Bind { .. } => format!(
             "check the user ({}) and the password in {} or the variable named by password_env",
             s.user,

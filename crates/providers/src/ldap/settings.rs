@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use hybridctl_core::connection::env_part;
-use hybridctl_core::spec::{AdConnection, AdConnections};
+use hybridctl_core::spec::{AdAuth, AdConnection, AdConnections};
 use hybridctl_core::Diagnostic;
 
 use crate::env::{self, Env};
@@ -20,6 +20,9 @@ pub enum Var {
     CaFile,
     InsecureSkipVerify,
     Sysvol,
+    Auth,
+    Keytab,
+    Principal,
 }
 
 impl Var {
@@ -32,6 +35,9 @@ impl Var {
             Var::CaFile => "CA_FILE",
             Var::InsecureSkipVerify => "INSECURE_SKIP_VERIFY",
             Var::Sysvol => "SYSVOL",
+            Var::Auth => "AUTH",
+            Var::Keytab => "KEYTAB",
+            Var::Principal => "PRINCIPAL",
         }
     }
 }
@@ -73,6 +79,17 @@ pub enum Transport {
     Ldaps,
     /// Plain LDAP upgraded with StartTLS before anything else is sent (port 389 by default).
     StartTls,
+    /// Plain LDAP sealed by the Kerberos bind's SASL confidentiality layer (`auth: kerberos`).
+    Sealed,
+}
+
+/// How the run authenticates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Auth {
+    /// A simple bind with `user` and `password`.
+    Password,
+    /// SASL GSSAPI; `password` is empty and never used.
+    Kerberos(super::kerberos::KerberosSettings),
 }
 
 /// Not `Clone` (it holds the password): providers share one behind an `Arc`.
@@ -90,6 +107,7 @@ pub struct AdSettings {
     pub insecure_skip_verify: bool,
     /// `connections.ad.sysvol`: a UNC path or a local folder.
     pub sysvol: Option<String>,
+    pub auth: Auth,
 }
 
 impl AdSettings {
@@ -112,6 +130,9 @@ impl AdSettings {
             AdConnections::DEFAULT => format!("connections.ad.{k}"),
             _ => format!("connections.ad.{name}.{k}"),
         };
+        if resolve_auth(name, &spec, env)? == AdAuth::Kerberos {
+            return resolve_kerberos(name, spec, env);
+        }
         let url = get(Var::Url).or(spec.url.clone()).ok_or_else(|| {
             Diagnostic::new(format!("no Active Directory URL is set{}", of(name))).hint(format!(
                 "set {} in the spec or {} (e.g. ldaps://dc01.corp.example.com)",
@@ -158,6 +179,7 @@ impl AdSettings {
             base_dn: spec.base_dn,
             insecure_skip_verify,
             sysvol: get(Var::Sysvol).or(spec.sysvol),
+            auth: Auth::Password,
         })
     }
 
@@ -165,6 +187,102 @@ impl AdSettings {
     pub fn env_name(&self, var: Var) -> String {
         env_name(&self.connection, var)
     }
+}
+
+/// The connection's `HYBRIDCTL_AD_[<NAME>_]AUTH` over its `auth`, default password.
+fn resolve_auth(name: &str, spec: &AdConnection, env: &Env) -> Result<AdAuth, Diagnostic> {
+    let var = env_name(name, Var::Auth);
+    match env::get(env, &var).map(str::to_ascii_lowercase).as_deref() {
+        None => Ok(spec.auth.unwrap_or_default()),
+        Some("password") => Ok(AdAuth::Password),
+        Some("kerberos") => Ok(AdAuth::Kerberos),
+        Some(other) => Err(Diagnostic::new(format!(
+            "{var}={other} is not an authentication method"
+        ))
+        .hint("use password or kerberos")),
+    }
+}
+
+/// `auth: kerberos`: no password is read, looked for or needed.
+fn resolve_kerberos(name: &str, spec: AdConnection, env: &Env) -> Result<AdSettings, Diagnostic> {
+    use super::kerberos::{KerberosSettings, Keytab};
+    let var = |v: Var| env_name(name, v);
+    let get = |v: Var| env::get(env, &var(v)).map(str::to_string);
+    let key = |k: &str| match name {
+        AdConnections::DEFAULT => format!("connections.ad.{k}"),
+        _ => format!("connections.ad.{name}.{k}"),
+    };
+    let url = get(Var::Url).or(spec.url.clone()).ok_or_else(|| {
+        Diagnostic::new(format!("no Active Directory URL is set{}", of(name))).hint(format!(
+            "set {} in the spec or {} (e.g. ldap://dc01.corp.example.com)",
+            key("url"),
+            var(Var::Url)
+        ))
+    })?;
+    let lower = url.to_ascii_lowercase();
+    let transport = if lower.starts_with("ldaps://") {
+        Transport::Ldaps
+    } else if lower.starts_with("ldap://") {
+        if spec.starttls {
+            Transport::StartTls
+        } else {
+            Transport::Sealed
+        }
+    } else {
+        return Err(Diagnostic::new(format!("`{url}` is not an LDAP URL{}", of(name)))
+            .hint("use ldap://dc-host-name (sealed by Kerberos) or ldaps://dc-host-name"));
+    };
+    let host = url_host(&url);
+    if host.is_empty() || host.parse::<std::net::IpAddr>().is_ok() {
+        return Err(Diagnostic::new(format!(
+            "Kerberos needs the DC's host name, and `{url}` names {}",
+            if host.is_empty() { "no host".to_string() } else { format!("the IP address {host}") }
+        ))
+        .hint(format!("use the DC's DNS name in {} / {} (ldap://dc01.corp.example.com): its service principal is ldap/<that name>", key("url"), var(Var::Url))));
+    }
+    let keytab_file = get(Var::Keytab)
+        .map(PathBuf::from)
+        .or(spec.keytab_file.clone());
+    let principal = get(Var::Principal).or(spec.principal.clone());
+    let keytab = match (keytab_file, principal.clone()) {
+        (Some(file), Some(principal)) => Some(Keytab { file, principal }),
+        (Some(file), None) => {
+            return Err(Diagnostic::new(format!(
+                "the keytab {} is set but not the principal whose key it holds",
+                file.display()
+            ))
+            .hint(format!("set {} in the spec or {} (e.g. svc-hybridctl@CORP.EXAMPLE.COM)", key("principal"), var(Var::Principal))))
+        }
+        (None, _) => None,
+    };
+    let kerberos = KerberosSettings {
+        host,
+        keytab,
+        ccache: env::get(env, "KRB5CCNAME").map(str::to_string),
+    };
+    Ok(AdSettings {
+        connection: name.to_string(),
+        url,
+        transport,
+        user: principal.unwrap_or_else(|| kerberos.identity()),
+        password: Secret::new(String::new()),
+        ca_file: get(Var::CaFile).map(PathBuf::from).or(spec.ca_file.clone()),
+        base_dn: spec.base_dn,
+        insecure_skip_verify: env::flag(env, &var(Var::InsecureSkipVerify))
+            || spec.insecure_skip_verify,
+        sysvol: get(Var::Sysvol).or(spec.sysvol),
+        auth: Auth::Kerberos(kerberos),
+    })
+}
+
+/// The host of an LDAP URL, without port or brackets.
+fn url_host(url: &str) -> String {
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    let authority = rest.split('/').next().unwrap_or_default();
+    if let Some(v6) = authority.strip_prefix('[') {
+        return v6.split(']').next().unwrap_or_default().to_string();
+    }
+    authority.split(':').next().unwrap_or_default().to_string()
 }
 
 /// ` for connection `emea``; nothing for the single connection, as before.
@@ -329,6 +447,61 @@ mod tests {
     fn missing_password_names_the_variables() {
         let e = AdSettings::resolve(Some(&spec("ldaps://dc01")), &env(&[])).unwrap_err();
         assert!(e.hint.unwrap().contains("CORP_PW or HYBRIDCTL_AD_PASSWORD"));
+    }
+
+    #[test]
+    fn kerberos_needs_no_password_and_seals_plain_ldap() {
+        let mut s = spec("ldap://dc1.corp.example.com");
+        s.auth = Some(AdAuth::Kerberos);
+        s.password_env = None;
+        let r = AdSettings::resolve(
+            Some(&s),
+            &env(&[
+                ("HYBRIDCTL_AD_KEYTAB", "/k.keytab"),
+                ("HYBRIDCTL_AD_PRINCIPAL", "svc@CORP.EXAMPLE.COM"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(r.transport, Transport::Sealed);
+        assert_eq!(r.password.expose(), "");
+        let Auth::Kerberos(k) = r.auth else {
+            panic!("not kerberos")
+        };
+        assert_eq!(k.host, "dc1.corp.example.com");
+        assert_eq!(k.keytab.unwrap().principal, "svc@CORP.EXAMPLE.COM");
+    }
+
+    #[test]
+    fn kerberos_from_the_environment_and_its_refusals() {
+        let base = spec("ldaps://127.0.0.1:636");
+        let e = AdSettings::resolve(Some(&base), &env(&[("HYBRIDCTL_AD_AUTH", "kerberos")])).unwrap_err();
+        assert!(e.message.contains("IP address 127.0.0.1"), "{e}");
+        let e = AdSettings::resolve(
+            Some(&spec("ldap://dc1")),
+            &env(&[("HYBRIDCTL_AD_AUTH", "kerberos"), ("HYBRIDCTL_AD_KEYTAB", "/k")]),
+        )
+        .unwrap_err();
+        assert!(e.hint.unwrap().contains("HYBRIDCTL_AD_PRINCIPAL"));
+        let e = AdSettings::resolve(Some(&base), &env(&[("HYBRIDCTL_AD_AUTH", "ntlm")])).unwrap_err();
+        assert!(e.message.contains("not an authentication method"));
+        let r = AdSettings::resolve(
+            Some(&spec("ldap://[::1]:389")),
+            &env(&[("HYBRIDCTL_AD_AUTH", "Kerberos"), ("KRB5CCNAME", "FILE:/tmp/cc")]),
+        );
+        assert!(r.unwrap_err().message.contains("IP address ::1"));
+        let r = AdSettings::resolve(
+            Some(&spec("ldaps://dc1.lab:636")),
+            &env(&[("HYBRIDCTL_AD_AUTH", "kerberos"), ("KRB5CCNAME", "FILE:/tmp/cc")]),
+        )
+        .unwrap();
+        assert_eq!(r.transport, Transport::Ldaps);
+        let Auth::Kerberos(k) = r.auth else {
+            panic!("not kerberos")
+        };
+        assert_eq!(
+            (k.host.as_str(), k.ccache.as_deref()),
+            ("dc1.lab", Some("FILE:/tmp/cc"))
+        );
     }
 
     #[test]
