@@ -229,8 +229,10 @@ fn resolve_kerberos(name: &str, spec: AdConnection, env: &Env) -> Result<AdSetti
             Transport::Sealed
         }
     } else {
-        return Err(Diagnostic::new(format!("`{url}` is not an LDAP URL{}", of(name)))
-            .hint("use ldap://dc-host-name (sealed by Kerberos) or ldaps://dc-host-name"));
+        return Err(
+            Diagnostic::new(format!("`{url}` is not an LDAP URL{}", of(name)))
+                .hint("use ldap://dc-host-name (sealed by Kerberos) or ldaps://dc-host-name"),
+        );
     };
     let host = url_host(&url);
     if host.is_empty() || host.parse::<std::net::IpAddr>().is_ok() {
@@ -251,7 +253,11 @@ fn resolve_kerberos(name: &str, spec: AdConnection, env: &Env) -> Result<AdSetti
                 "the keytab {} is set but not the principal whose key it holds",
                 file.display()
             ))
-            .hint(format!("set {} in the spec or {} (e.g. svc-hybridctl@CORP.EXAMPLE.COM)", key("principal"), var(Var::Principal))))
+            .hint(format!(
+                "set {} in the spec or {} (e.g. svc-hybridctl@CORP.EXAMPLE.COM)",
+                key("principal"),
+                var(Var::Principal)
+            )))
         }
         (None, _) => None,
     };
@@ -474,24 +480,35 @@ mod tests {
     #[test]
     fn kerberos_from_the_environment_and_its_refusals() {
         let base = spec("ldaps://127.0.0.1:636");
-        let e = AdSettings::resolve(Some(&base), &env(&[("HYBRIDCTL_AD_AUTH", "kerberos")])).unwrap_err();
+        let e = AdSettings::resolve(Some(&base), &env(&[("HYBRIDCTL_AD_AUTH", "kerberos")]))
+            .unwrap_err();
         assert!(e.message.contains("IP address 127.0.0.1"), "{e}");
         let e = AdSettings::resolve(
             Some(&spec("ldap://dc1")),
-            &env(&[("HYBRIDCTL_AD_AUTH", "kerberos"), ("HYBRIDCTL_AD_KEYTAB", "/k")]),
+            &env(&[
+                ("HYBRIDCTL_AD_AUTH", "kerberos"),
+                ("HYBRIDCTL_AD_KEYTAB", "/k"),
+            ]),
         )
         .unwrap_err();
         assert!(e.hint.unwrap().contains("HYBRIDCTL_AD_PRINCIPAL"));
-        let e = AdSettings::resolve(Some(&base), &env(&[("HYBRIDCTL_AD_AUTH", "ntlm")])).unwrap_err();
+        let e =
+            AdSettings::resolve(Some(&base), &env(&[("HYBRIDCTL_AD_AUTH", "ntlm")])).unwrap_err();
         assert!(e.message.contains("not an authentication method"));
         let r = AdSettings::resolve(
             Some(&spec("ldap://[::1]:389")),
-            &env(&[("HYBRIDCTL_AD_AUTH", "Kerberos"), ("KRB5CCNAME", "FILE:/tmp/cc")]),
+            &env(&[
+                ("HYBRIDCTL_AD_AUTH", "Kerberos"),
+                ("KRB5CCNAME", "FILE:/tmp/cc"),
+            ]),
         );
         assert!(r.unwrap_err().message.contains("IP address ::1"));
         let r = AdSettings::resolve(
             Some(&spec("ldaps://dc1.lab:636")),
-            &env(&[("HYBRIDCTL_AD_AUTH", "kerberos"), ("KRB5CCNAME", "FILE:/tmp/cc")]),
+            &env(&[
+                ("HYBRIDCTL_AD_AUTH", "kerberos"),
+                ("KRB5CCNAME", "FILE:/tmp/cc"),
+            ]),
         )
         .unwrap();
         assert_eq!(r.transport, Transport::Ldaps);
