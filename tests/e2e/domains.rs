@@ -552,13 +552,16 @@ struct TwoDomainOu {
 
 impl TwoDomainOu {
     fn new(test: &str) -> TwoDomainOu {
+        // Both labs are known before anything is made: `drop` uses them and must not
+        // panic while a failed lookup unwinds.
+        let labs = [lab(), lab2()];
         let (ou, account) = same_names(test);
         let made = TwoDomainOu {
             ou,
             user: account.replacen("wb", "cu", 1),
             account,
         };
-        for l in [lab(), lab2()] {
+        for l in labs {
             l.samba_tool(&["ou", "create", &format!("OU={}", made.ou)]);
             l.samba_tool(&["ou", "create", &format!("OU=Synced,OU={}", made.ou)]);
             l.samba_tool(&[

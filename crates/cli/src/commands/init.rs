@@ -78,9 +78,13 @@ pub async fn run(a: InitArgs, ctx: &mut Context) -> Result<u8> {
         };
         match &settings {
             Some(s) => {
-                let in_connection = |e: String| match several {
-                    true => anyhow::anyhow!("AD connection `{name}`: {e}"),
-                    false => anyhow::anyhow!("{e}"),
+                // With several domains, an error says which one.
+                let in_connection = |e: String| {
+                    if several {
+                        anyhow::anyhow!("AD connection `{name}`: {e}")
+                    } else {
+                        anyhow::anyhow!("{e}")
+                    }
                 };
                 let domain = discover::domain(s)
                     .await
@@ -116,9 +120,10 @@ pub async fn run(a: InitArgs, ctx: &mut Context) -> Result<u8> {
             named(template, &one.connection)?
         }
         many => {
-            let every = match a.connection.iter().any(|c| c == "all") {
-                true => "all".to_string(),
-                false => format!("[{}]", names.join(", ")),
+            let every = if a.connection.iter().any(|c| c == "all") {
+                "all".to_string()
+            } else {
+                format!("[{}]", names.join(", "))
             };
             let (text, used) = several_connections(template, many, &every);
             values.extend(used);
