@@ -42,13 +42,7 @@ fn run(args: &[&str], adjust: impl FnOnce(&mut BTreeMap<String, String>)) -> Run
 /// sAMAccountName in each (as one Entra Connect installation makes its connector account
 /// in every forest it syncs). Returns (OU name, account).
 fn same_in_both(test: &str) -> (String, String) {
-    let n = std::process::id();
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    let ou = format!("{test}-{n}-{stamp}");
-    let account = format!("wb{:x}{:x}", n & 0xffff, stamp & 0xff_ffff);
+    let (ou, account) = same_names(test);
     for l in [lab(), lab2()] {
         l.samba_tool(&["ou", "create", &format!("OU={ou},OU=Corp")]);
         l.samba_tool(&[
@@ -444,4 +438,293 @@ fn export_and_init_read_each_connection_by_its_own_variables() {
     let spec = specs.write("init.yaml", &init.stdout);
     let valid = run(&["validate", "-f", spec.to_str().unwrap()], |_| {});
     assert_eq!(valid.code, 0, "{}", valid.all());
+}
+
+/// Only the two named connections in the environment, so `--connection all` is both.
+fn named_only(e: &mut BTreeMap<String, String>) {
+    for k in ["URL", "USER", "PASSWORD", "CA_FILE"] {
+        e.remove(&format!("HYBRIDCTL_AD_{k}"));
+    }
+}
+
+#[test]
+fn init_for_every_connection_writes_one_spec_that_plans_against_both_domains() {
+    // The lab's connector account has the same name in both domains.
+    let connector = &lab().env["HYBRIDCTL_LAB2_CONNECTOR"];
+    assert_eq!(connector, &lab().env["HYBRIDCTL_LAB_CONNECTOR"]);
+    let init = run(
+        &[
+            "init",
+            "password-writeback",
+            "--connection",
+            "all",
+            "--connector",
+            connector,
+            "--sync-scope",
+            "OU=Corp,{domain}",
+        ],
+        named_only,
+    );
+    assert_eq!(init.code, 0, "{}", init.all());
+    let text = &init.stdout;
+    for want in [
+        "  ad:\n    corp:\n      url: ldaps://127.0.0.1\n".to_string(),
+        "    emea:\n      url: ldaps://127.0.0.2\n".into(),
+        "      password_env: HYBRIDCTL_AD_CORP_PASSWORD\n".into(),
+        "      password_env: HYBRIDCTL_AD_EMEA_PASSWORD\n".into(),
+        "    name: writeback-minimum-password-age-corp\n    connection: corp\n    gpo: Default Domain Policy\n".into(),
+        "    name: writeback-minimum-password-age-emea\n    connection: emea\n    gpo: Default Domain Policy\n".into(),
+        format!("    name: writeback-permissions-emea\n    connection: emea\n    object: \"{{domain}}\"\n    aces:\n      - principal: '{}\\{connector}'\n", lab2().netbios),
+        format!("    name: writeback-reaches-synced-users\n    connections: all\n    principal: '{connector}'\n"),
+    ] {
+        assert!(text.contains(&want), "{want}\n{text}");
+    }
+    assert!(!text.contains("PLACEHOLDERS"), "{text}");
+
+    let specs = Specs::new();
+    let spec = specs.write("init-all.yaml", text);
+    let spec = spec.to_str().unwrap();
+    // Offline: nothing but the file.
+    let valid = lab().hybridctl_with(&["validate", "-f", spec], |e| e.clear());
+    assert_eq!(valid.code, 0, "{}", valid.all());
+    // Planned (it never writes) against both DCs, each through its own variables.
+    let plan = run(&["plan", "-f", spec, "--format", "json"], named_only);
+    assert_eq!(plan.code, 0, "{}", plan.all());
+    let plan: serde_json::Value =
+        serde_json::from_str(&plan.stdout).unwrap_or_else(|e| panic!("{e}: {}", plan.all()));
+    let planned: Vec<(String, String)> = plan["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["address"].as_str().unwrap().to_string(),
+                r["target"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let addresses: Vec<&str> = planned.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(
+        addresses,
+        [
+            "graph.license.sspr-licence",
+            "graph.authorization_policy.tenant",
+            "ad.acl.writeback-permissions-corp@corp",
+            "ad.acl.writeback-permissions-emea@emea",
+            "gpo.security.writeback-minimum-password-age-corp@corp",
+            "gpo.security.writeback-minimum-password-age-emea@emea",
+            "ad.effective_access.writeback-reaches-synced-users@corp",
+            "ad.effective_access.writeback-reaches-synced-users@emea",
+            "manual.writeback-in-portal",
+        ]
+    );
+    // Each domain's ACL and check act on that domain.
+    for (address, target) in &planned {
+        let domain = match address.rsplit_once('@') {
+            Some((_, "corp")) if !address.starts_with("gpo.") => &lab().domain_dn,
+            Some((_, "emea")) if !address.starts_with("gpo.") => &lab2().domain_dn,
+            _ => continue,
+        };
+        assert!(
+            target.to_lowercase().contains(&domain.to_lowercase()),
+            "{address} targets {target}"
+        );
+    }
+    let text = run(&["plan", "-f", spec], named_only);
+    assert_eq!(text.code, 0, "{}", text.all());
+    for address in [
+        "ad.effective_access.writeback-reaches-synced-users@corp",
+        "ad.effective_access.writeback-reaches-synced-users@emea",
+        "gpo.security.writeback-minimum-password-age-emea@emea",
+    ] {
+        assert!(text.stdout.contains(address), "{address}\n{}", text.stdout);
+    }
+}
+
+/// A top-level OU of the same name in both domains (outside OU=Corp, which the examples
+/// check), holding a connector-like account (same name in both) and OU=Synced with one
+/// user; deleted with everything in it when dropped.
+struct TwoDomainOu {
+    ou: String,
+    account: String,
+    user: String,
+}
+
+impl TwoDomainOu {
+    fn new(test: &str) -> TwoDomainOu {
+        // Both labs are known before anything is made: `drop` uses them and must not
+        // panic while a failed lookup unwinds.
+        let labs = [lab(), lab2()];
+        let (ou, account) = same_names(test);
+        let made = TwoDomainOu {
+            ou,
+            user: account.replacen("wb", "cu", 1),
+            account,
+        };
+        for l in labs {
+            l.samba_tool(&["ou", "create", &format!("OU={}", made.ou)]);
+            l.samba_tool(&["ou", "create", &format!("OU=Synced,OU={}", made.ou)]);
+            l.samba_tool(&[
+                "user",
+                "create",
+                &made.account,
+                crate::effective_access::PASSWORD,
+                &format!("--userou=OU={}", made.ou),
+            ]);
+        }
+        made
+    }
+
+    fn synced(&self, l: &Lab) -> String {
+        format!("OU=Synced,OU={},{}", self.ou, l.domain_dn)
+    }
+
+    fn account_dn(&self, l: &Lab) -> String {
+        format!("CN={},OU={},{}", self.account, self.ou, l.domain_dn)
+    }
+
+    fn user_dn(&self, l: &Lab) -> String {
+        format!("CN={},{}", self.user, self.synced(l))
+    }
+}
+
+impl Drop for TwoDomainOu {
+    fn drop(&mut self) {
+        for l in [lab(), lab2()] {
+            // Best effort, never a second panic.
+            let _ = std::process::Command::new("samba-tool")
+                .args([
+                    "ou",
+                    "delete",
+                    &format!("OU={}", self.ou),
+                    "--force-subtree-delete",
+                ])
+                .args(l.samba_auth())
+                .output();
+        }
+    }
+}
+
+/// A unique OU name and account name (sAMAccountName allows 20 characters).
+fn same_names(test: &str) -> (String, String) {
+    let n = std::process::id();
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    (
+        format!("{test}-{n}-{stamp}"),
+        format!("wb{:x}{:x}", n & 0xffff, stamp & 0xff_ffff),
+    )
+}
+
+#[test]
+fn effective_access_for_every_connection_fails_only_in_the_domain_that_denies() {
+    const RESET_PASSWORD: &str = "00299570-246d-11d0-a768-00aa006e0529";
+    const PWD_LAST_SET: &str = "bf967a0a-0de6-11d0-a285-00aa003049e2";
+    const LOCKOUT_TIME: &str = "28630ebf-41d5-11d1-a9c1-0000f80367c1";
+    const USER: &str = "bf967aba-0de6-11d0-a285-00aa003049e2";
+    let t = TwoDomainOu::new("dom-ea");
+    for l in [lab(), lab2()] {
+        // The same grant in both domains, on OU=Synced for its descendant users, before
+        // the user is made (so it inherits them), written by samba-tool.
+        let sid = l.sid_of("user", &t.account);
+        l.add_ace(
+            &t.synced(l),
+            &format!(
+                "(OA;CIIO;CR;{RESET_PASSWORD};{USER};{sid})(OA;CIIO;WP;{PWD_LAST_SET};{USER};{sid})(OA;CIIO;WP;{LOCKOUT_TIME};{USER};{sid})"
+            ),
+        );
+        l.samba_tool(&[
+            "user",
+            "create",
+            &t.user,
+            crate::effective_access::PASSWORD,
+            &format!("--userou=OU=Synced,OU={}", t.ou),
+        ]);
+    }
+    // In the second domain only: Reset password denied to the account on the user.
+    let sid2 = lab2().sid_of("user", &t.account);
+    let deny = format!("(OD;;CR;{RESET_PASSWORD};;{sid2})");
+    lab2().add_ace(&t.user_dn(lab2()), &deny);
+
+    let specs = Specs::new();
+    let spec = specs.write(
+        "every.yaml",
+        &format!(
+            "{CONNECTIONS}resources:\n  - kind: ad.effective_access\n    name: writeback\n    connections: all\n    principal: {}\n    rights: [Reset password, Write pwdLastSet, Write lockoutTime]\n    scope:\n      base: \"OU=Synced,OU={},{{domain}}\"\n",
+            t.account, t.ou
+        ),
+    );
+    let spec = spec.to_str().unwrap();
+
+    // hybridctl's verdict per domain: the failing objects of each copy of the check.
+    let plan = run(&["plan", "-f", spec, "--format", "json"], |_| {});
+    assert_eq!(
+        plan.code,
+        0,
+        "a failing check is not an error: {}",
+        plan.all()
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&plan.stdout).unwrap_or_else(|e| panic!("{e}: {}", plan.all()));
+    let check = |address: &str| {
+        json["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["address"] == address)
+            .unwrap_or_else(|| panic!("{address} not planned: {}", plan.stdout))
+            .clone()
+    };
+    let corp = check("ad.effective_access.writeback@corp");
+    let emea = check("ad.effective_access.writeback@emea");
+    assert_eq!(corp["action"], "no-op", "{corp:#}");
+    assert_eq!(corp["before"].as_array().unwrap().len(), 0, "{corp:#}");
+    assert_eq!(emea["action"], "fail", "{emea:#}");
+    let failing: Vec<(String, String)> = emea["before"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["text"].as_str().unwrap().to_lowercase(),
+                e["code"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(failing.len(), 1, "{failing:#?}");
+    assert_eq!(failing[0].0, t.user_dn(lab2()).to_lowercase());
+    assert!(
+        failing[0]
+            .1
+            .contains(&format!("denied by {deny} on the object itself")),
+        "{failing:#?}"
+    );
+    let human = run(&["plan", "-f", spec], |_| {});
+    assert!(
+        human
+            .stdout
+            .contains("x ad.effective_access.writeback@emea  (check fails"),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        !human
+            .stdout
+            .contains("x ad.effective_access.writeback@corp"),
+        "{}",
+        human.stdout
+    );
+    let detailed = run(&["plan", "-f", spec, "--detailed-exitcode"], |_| {});
+    assert_eq!(detailed.code, 2, "{}", detailed.all());
+
+    // The DCs judge: bound as the account over LDAPS, each domain's DC allows all three
+    // writes to its user, except the second's password reset.
+    let first =
+        crate::effective_access::dc_verdict(lab(), &t.account_dn(lab()), &t.user_dn(lab()), 1);
+    assert_eq!(first, [true, true, true], "the first domain's DC");
+    let second =
+        crate::effective_access::dc_verdict(lab2(), &t.account_dn(lab2()), &t.user_dn(lab2()), 2);
+    assert_eq!(second, [false, true, true], "the second domain's DC");
 }

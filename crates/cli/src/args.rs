@@ -167,10 +167,11 @@ pub struct InitArgs {
     #[arg(long)]
     pub offline: bool,
     /// The AD connection to read the domain from, by its environment variables (`emea`:
-    /// HYBRIDCTL_AD_EMEA_URL, ...); the spec names it under connections.ad.
+    /// HYBRIDCTL_AD_EMEA_URL, ...); the spec names it under connections.ad. Repeatable;
+    /// `all`: every connection the environment names, in one spec.
     /// Default: the unnamed one (HYBRIDCTL_AD_URL, ...).
-    #[arg(long, value_name = "NAME")]
-    pub connection: Option<String>,
+    #[arg(long, value_name = "NAME|all")]
+    pub connection: Vec<String>,
     /// entra-connect: the features, comma-separated (default: basic_read,password_hash_sync).
     #[arg(long, value_name = "FEATURES", value_delimiter = ',')]
     pub features: Vec<String>,

@@ -114,7 +114,10 @@ pub async fn run(a: ExportArgs, ctx: &mut Context) -> Result<u8> {
 
 /// The connections `--connection` asks for: the unnamed one by default, `all` for every
 /// one the environment names.
-fn connection_names(asked: &[String], env: &hybridctl_providers::Env) -> Result<Vec<String>> {
+pub(crate) fn connection_names(
+    asked: &[String],
+    env: &hybridctl_providers::Env,
+) -> Result<Vec<String>> {
     if asked.is_empty() {
         return Ok(vec![AdConnections::DEFAULT.to_string()]);
     }
