@@ -173,14 +173,18 @@ pub async fn run(a: InitArgs, ctx: &mut Context) -> Result<u8> {
             .collect::<Vec<_>>()
             .join(", "),
     ));
-    values.push(("sync_scope", a.sync_scope.clone()));
+    // Both sit inside a double-quoted YAML string; the connector's name also inside a
+    // PowerShell single-quoted one.
+    values.push(("sync_scope", in_double_quotes(&a.sync_scope)));
     values.push((
         "aad_connector",
-        aad_connector.unwrap_or_else(|| "<tenant>.onmicrosoft.com - AAD".to_string()),
+        in_double_quotes(
+            &aad_connector
+                .unwrap_or_else(|| "<tenant>.onmicrosoft.com - AAD".to_string())
+                .replace('\'', "''"),
+        ),
     ));
-    let spec = values.iter().fold(template.to_string(), |spec, (k, v)| {
-        spec.replace(&format!("{{{{{k}}}}}"), v)
-    });
+    let spec = fill_template(template, &values);
     match &a.out {
         Some(out) => {
             std::fs::write(out, &spec)
@@ -222,6 +226,17 @@ struct Value {
 }
 
 impl Value {
+    /// A value that is always quoted (an account name, `DOMAIN\\name`), or a placeholder.
+    fn quoted(key: &'static str, value: Option<String>, placeholder: &str) -> Value {
+        let quoted_value = value.as_deref().map(yaml_quoted);
+        let mut v = Value::new(key, None, placeholder, false);
+        if let Some(text) = quoted_value {
+            v.text = text;
+            v.placeholder = false;
+        }
+        v
+    }
+
     fn new(
         key: &'static str,
         value: Option<String>,
@@ -229,7 +244,8 @@ impl Value {
         inside_text: bool,
     ) -> Value {
         let (text, placeholder) = match value {
-            Some(v) => (v, false),
+            Some(v) if inside_text => (one_line(&v), false),
+            Some(v) => (yaml_value(&v), false),
             None if inside_text => (format!("<{placeholder}>"), true),
             None => (format!("'<{placeholder}>'"), true),
         };
@@ -261,11 +277,10 @@ impl Found {
                 "svc-hybridctl@example.com",
                 false,
             ),
-            Value::new(
+            Value::quoted(
                 "connector",
-                self.connector.as_ref().map(|c| format!("'{netbios}\\{c}'")),
+                self.connector.as_ref().map(|c| format!("{netbios}\\{c}")),
                 &format!("{netbios}\\MSOL_ and 12 hex digits: account of the AD connector"),
-                false,
             ),
             Value::new(
                 "gpo",
@@ -275,6 +290,88 @@ impl Found {
             ),
         ]
     }
+}
+
+/// Replaces each `{{key}}` of `template` that `values` names, in one pass: text already
+/// written in (a GPO's name, say) is never read again as a `{{key}}`. Keys not named stay.
+fn fill_template(template: &str, values: &[(&str, String)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(at) = rest.find("{{") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        let value = after.find("}}").and_then(|end| {
+            let key = &after[..end];
+            let (_, v) = values.iter().find(|(k, _)| *k == key)?;
+            Some((v, end))
+        });
+        match value {
+            Some((v, end)) => {
+                out.push_str(v);
+                rest = &after[end + 2..];
+            }
+            None => {
+                out.push_str("{{");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A value read from the directory or the environment, as a YAML scalar that reads back
+/// as exactly that text: plain where YAML reads it so, else single-quoted (`'` doubled),
+/// else double-quoted with escapes (line breaks, control characters, or `{{`, which
+/// [`fill_template`] must never see inside a value, written `\x7B`).
+fn yaml_value(text: &str) -> String {
+    match serde_yaml::to_string(text) {
+        Ok(plain) if !needs_escapes(text) && plain.strip_suffix('\n') == Some(text) => {
+            text.to_string()
+        }
+        _ => yaml_quoted(text),
+    }
+}
+
+/// `text` as a quoted YAML scalar (single-quoted unless it needs escapes).
+fn yaml_quoted(text: &str) -> String {
+    if needs_escapes(text) {
+        format!("\"{}\"", in_double_quotes(text))
+    } else {
+        format!("'{}'", text.replace('\'', "''"))
+    }
+}
+
+/// `text` inside a double-quoted YAML scalar (JSON's escapes are YAML's), with each `{`
+/// that starts a `{{` written `\x7B`, so none is left for [`fill_template`].
+fn in_double_quotes(text: &str) -> String {
+    let json = serde_json::to_string(text).expect("a string serialises");
+    let inner = &json[1..json.len() - 1];
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => out.push_str("\\x7B"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn needs_escapes(text: &str) -> bool {
+    text.chars().any(char::is_control) || text.contains("{{")
+}
+
+/// Text for a comment line: one line, without `{{`.
+fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c == '{' && out.ends_with('{') {
+            out.push(' ');
+        }
+        out.push(if c.is_control() { ' ' } else { c });
+    }
+    out
 }
 
 /// The template's single connection block.
@@ -327,9 +424,9 @@ fn several_connections(template: &str, found: &[Found], every: &str) -> (String,
             .unwrap_or_default()
     };
     let fill = |chunk: &str, f: usize| {
-        values[f].iter().fold(chunk.to_string(), |c, v| {
-            c.replace(&format!("{{{{{}}}}}", v.key), &v.text)
-        })
+        let pairs: Vec<(&str, String)> =
+            values[f].iter().map(|v| (v.key, v.text.clone())).collect();
+        fill_template(chunk, &pairs)
     };
     // One account name every domain resolves on its own: the same sAMAccountName found
     // in each, or a placeholder in each (offline).
@@ -342,7 +439,7 @@ fn several_connections(template: &str, found: &[Found], every: &str) -> (String,
                     .is_some_and(|x| x.eq_ignore_ascii_case(c))
             }) =>
         {
-            Some(Value::new("connector", Some(format!("'{c}'")), "", false))
+            Some(Value::quoted("connector", Some(c.to_string()), ""))
         }
         None if found.iter().all(|f| f.connector.is_none()) => Some(Value::new(
             "connector",
@@ -402,9 +499,10 @@ fn several_connections(template: &str, found: &[Found], every: &str) -> (String,
         };
         let for_every = matches!(kind, "entra_connect.permissions" | "ad.effective_access");
         let written = match (&common, for_every) {
-            (Some(account), true) => Some(
-                with(&format!("connections: {every}"), "").replace("{{connector}}", &account.text),
-            ),
+            (Some(account), true) => Some(fill_template(
+                &with(&format!("connections: {every}"), ""),
+                &[("connector", account.text.clone())],
+            )),
             _ if for_every || matches!(kind, "ad.acl" | "gpo.security" | "ad.password_policy") => {
                 let copies: Vec<String> = found
                     .iter()
@@ -489,6 +587,71 @@ fn pick_connector(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Names as a directory may hold them: each must read back exactly, and none may
+    /// change the spec's shape or be read as a `{{key}}`.
+    const AWKWARD: [&str; 8] = [
+        "Default Domain Policy",
+        "O'Brien's policy",
+        "Policy: strict # not a comment",
+        "- [not, a, list]",
+        "line one\nresources: []",
+        "{{notice}} and {{{sync_scope}}}",
+        "tab\there, \"quotes\" and \\backslash",
+        "true",
+    ];
+
+    #[test]
+    fn values_from_the_directory_read_back_exactly() {
+        for text in AWKWARD {
+            let as_value = format!("gpo: {}\n", yaml_value(text));
+            let as_quoted = format!("gpo: {}\n", yaml_quoted(text));
+            let inside = format!("gpo: \"x {} y\"\n", in_double_quotes(text));
+            for (yaml, want) in [
+                (as_value, text.to_string()),
+                (as_quoted, text.to_string()),
+                (inside, format!("x {text} y")),
+            ] {
+                assert!(!yaml.contains("{{"), "{yaml}");
+                let read: std::collections::BTreeMap<String, String> =
+                    serde_yaml::from_str(&yaml).unwrap_or_else(|e| panic!("{e}: {yaml}"));
+                assert_eq!(read["gpo"], want, "{yaml}");
+            }
+            assert!(!one_line(text).contains(['\n', '\t']) && !one_line(text).contains("{{"));
+        }
+        assert_eq!(yaml_value("Default Domain Policy"), "Default Domain Policy");
+        assert_eq!(yaml_quoted("LAB\\MSOL_1"), "'LAB\\MSOL_1'");
+        assert_eq!(in_double_quotes("OU=Corp,{domain}"), "OU=Corp,{domain}");
+    }
+
+    #[test]
+    fn filling_a_template_never_reads_what_it_wrote() {
+        let filled = fill_template(
+            "a: {{x}}\nb: {{y}}\nc: {{unknown}} {{",
+            &[("x", "{{y}}".into()), ("y", "2".into())],
+        );
+        assert_eq!(filled, "a: {{y}}\nb: 2\nc: {{unknown}} {{");
+    }
+
+    #[test]
+    fn an_awkward_gpo_and_connector_name_become_exactly_the_spec_values() {
+        let mut corp = lab("corp", "LAB", Some("MSOL_o'b"));
+        let mut emea = lab("emea", "LAB2", Some("MSOL_o'b"));
+        corp.gpo = Some(AWKWARD[4].into());
+        emea.gpo = Some(AWKWARD[5].into());
+        let (text, _) = several_connections(TEMPLATE, &[corp, emea], "all");
+        let spec = finished(&text);
+        let gpos: Vec<&str> = spec
+            .resources
+            .iter()
+            .filter_map(|r| match r {
+                hybridctl_core::spec::Resource::GpoSecurity(g) => Some(g.gpo.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(gpos, [AWKWARD[4], AWKWARD[5]]);
+        assert!(text.contains("principal: 'MSOL_o''b'"), "{text}");
+    }
 
     #[test]
     fn a_named_connection_goes_under_its_name_with_its_own_password_variable() {
