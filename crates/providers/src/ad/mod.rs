@@ -26,8 +26,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::ldap::{self, first_bin, op_diagnostic, AdSettings, Connection, DomainHead};
 use acl::LiveDacl;
+use connect::catalogue::SchemaRef;
 use connect::{ConnectPayload, ConnectTarget, TargetObject};
 use directory::Directory;
+use rights::AppliesTo;
+use schema::Lookups;
 use security::{control, AccessAce, Acl, SecurityDescriptor};
 
 /// How many DNs go into one DACL-reading search.
@@ -101,7 +104,7 @@ impl AdProvider {
                 .await
                 .map_err(|e| {
                     Diagnostic::new(format!(
-                        "reading the domain's schema and rights failed: {e}"
+                        "reading the domain's names (SID, NetBIOS name) failed: {e}"
                     ))
                 })?;
             self.session = Some(Session {
@@ -127,78 +130,26 @@ impl Provider for AdProvider {
 
     async fn plan(&mut self, resources: &[&Resource]) -> Result<Vec<ResourcePlan>, Diagnostics> {
         let session = self.session().await?;
-        let mut acls = Vec::new();
-        let mut policies = Vec::new();
-        let mut connects = Vec::new();
-        let mut checks = Vec::new();
-        for r in resources {
-            match r {
-                Resource::AdAcl(a) => acls.push((r.address(), a)),
-                Resource::AdPasswordPolicy(p) => policies.push((r.address(), p)),
-                Resource::EntraConnectPermissions(e) => connects.push((r.address(), e)),
-                Resource::AdEffectiveAccess(c) => checks.push((r.address(), c)),
-                _ => {}
+        session
+            .dir
+            .learn(&mut session.conn, &lookups_of(resources))
+            .await
+            .map_err(op_diagnostic)?;
+        match plan_all(session, resources).await {
+            // With only part of the schema read, a name that missed may be the partial
+            // read's doing, and a misspelt one has nothing to be compared with: plan again
+            // with the whole schema (the error path only).
+            Err(_) if !session.dir.schema.is_complete() => {
+                tracing::debug!("planning failed with part of the schema; reading all of it");
+                session
+                    .dir
+                    .load_schema(&mut session.conn)
+                    .await
+                    .map_err(op_diagnostic)?;
+                plan_all(session, resources).await
             }
+            done => done,
         }
-        let mut plans = Vec::new();
-        let mut diags = Diagnostics::default();
-        for (address, c) in &checks {
-            match effective_access::read_and_plan(&mut session.conn, &mut session.dir, address, c)
-                .await
-            {
-                Ok(p) => plans.push(p),
-                Err(d) => diags.extend(d),
-            }
-        }
-        // Conflicts with ad.acl resources refuse the connector resource; the problems of
-        // every kind are reported together.
-        let connect_plans = match connects.is_empty() {
-            true => Ok(Vec::new()),
-            false => plan_connects(session, &connects, &acls).await,
-        };
-        let acl_plans = match acls.is_empty() {
-            true => Ok(Vec::new()),
-            false => plan_acls(session, &acls).await,
-        };
-        match (acl_plans, connect_plans) {
-            (Ok(a), Ok(c)) => plans.extend(a.into_iter().chain(c)),
-            (Err(a), Err(c)) => {
-                diags.extend(a);
-                diags.extend(c);
-            }
-            (Err(e), _) | (_, Err(e)) => diags.extend(e),
-        }
-        diags.into_result(())?;
-        for (address, c) in &checks {
-            let bases: Vec<String> = c
-                .scope
-                .base
-                .as_slice()
-                .iter()
-                .map(|b| session.dir.expand_dn(b))
-                .collect();
-            effective_access::note_planned_acls(address, &bases, &mut plans);
-        }
-        if !policies.is_empty() {
-            let head = DomainHead::read(&mut session.conn, &session.dir.domain_dn)
-                .await
-                .map_err(|e| Diagnostic::new(e.to_string()))?;
-            // GPMC's cross-key rules hold for the result: the spec's values over the live ones.
-            let mut conflicts = Diagnostics::default();
-            for (address, p) in &policies {
-                conflicts.extend(password_policy::conflicts(address, p, &head));
-            }
-            conflicts.into_result(())?;
-            for (address, p) in &policies {
-                plans.push(password_policy::plan(
-                    address,
-                    p,
-                    &session.dir.domain_dn,
-                    &head,
-                ));
-            }
-        }
-        Ok(plans)
     }
 
     async fn observe(&mut self, planned: &[&ResourcePlan]) -> Result<Vec<String>, Diagnostics> {
@@ -276,6 +227,119 @@ impl Provider for AdProvider {
     }
 }
 
+/// Every schema name and GUID that planning `resources` looks up before it reads objects.
+fn lookups_of(resources: &[&Resource]) -> Lookups {
+    let mut l = Lookups::default();
+    for r in resources {
+        match r {
+            Resource::AdAcl(a) => {
+                for e in &a.aces {
+                    e.allow.iter().chain(&e.deny).for_each(|w| l.right(w));
+                    if let Some(AppliesTo::DescendantsOfClass(c)) = AppliesTo::parse(&e.applies_to)
+                    {
+                        l.class(&c);
+                    }
+                }
+            }
+            Resource::AdEffectiveAccess(c) => c.rights.iter().for_each(|w| l.right(w)),
+            Resource::EntraConnectPermissions(_) => {
+                let rows = connect::catalogue::ROWS
+                    .iter()
+                    .chain(connect::catalogue::TUTORIAL_EXTRAS);
+                for r in rows.flat_map(|r| r.object_type.into_iter().chain(r.class)) {
+                    match r {
+                        SchemaRef::ExtendedRight(_, g)
+                        | SchemaRef::Attribute(_, g)
+                        | SchemaRef::Class(_, g) => {
+                            l.guid(g.parse().expect("catalogue GUIDs parse"))
+                        }
+                        SchemaRef::ClassByName(n, _) => l.class(n),
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    l
+}
+
+async fn plan_all(
+    session: &mut Session,
+    resources: &[&Resource],
+) -> Result<Vec<ResourcePlan>, Diagnostics> {
+    let mut acls = Vec::new();
+    let mut policies = Vec::new();
+    let mut connects = Vec::new();
+    let mut checks = Vec::new();
+    for r in resources {
+        match r {
+            Resource::AdAcl(a) => acls.push((r.address(), a)),
+            Resource::AdPasswordPolicy(p) => policies.push((r.address(), p)),
+            Resource::EntraConnectPermissions(e) => connects.push((r.address(), e)),
+            Resource::AdEffectiveAccess(c) => checks.push((r.address(), c)),
+            _ => {}
+        }
+    }
+    let mut plans = Vec::new();
+    let mut diags = Diagnostics::default();
+    for (address, c) in &checks {
+        match effective_access::read_and_plan(&mut session.conn, &mut session.dir, address, c).await
+        {
+            Ok(p) => plans.push(p),
+            Err(d) => diags.extend(d),
+        }
+    }
+    // Conflicts with ad.acl resources refuse the connector resource; the problems of
+    // every kind are reported together.
+    let connect_plans = match connects.is_empty() {
+        true => Ok(Vec::new()),
+        false => plan_connects(session, &connects, &acls).await,
+    };
+    let acl_plans = match acls.is_empty() {
+        true => Ok(Vec::new()),
+        false => plan_acls(session, &acls).await,
+    };
+    match (acl_plans, connect_plans) {
+        (Ok(a), Ok(c)) => plans.extend(a.into_iter().chain(c)),
+        (Err(a), Err(c)) => {
+            diags.extend(a);
+            diags.extend(c);
+        }
+        (Err(e), _) | (_, Err(e)) => diags.extend(e),
+    }
+    diags.into_result(())?;
+    for (address, c) in &checks {
+        let bases: Vec<String> = c
+            .scope
+            .base
+            .as_slice()
+            .iter()
+            .map(|b| session.dir.expand_dn(b))
+            .collect();
+        effective_access::note_planned_acls(address, &bases, &mut plans);
+    }
+    if !policies.is_empty() {
+        let head = DomainHead::read(&mut session.conn, &session.dir.domain_dn)
+            .await
+            .map_err(|e| Diagnostic::new(e.to_string()))?;
+        // GPMC's cross-key rules hold for the result: the spec's values over the live ones.
+        let mut conflicts = Diagnostics::default();
+        for (address, p) in &policies {
+            conflicts.extend(password_policy::conflicts(address, p, &head));
+        }
+        conflicts.into_result(())?;
+        for (address, p) in &policies {
+            plans.push(password_policy::plan(
+                address,
+                p,
+                &session.dir.domain_dn,
+                &head,
+            ));
+        }
+    }
+    Ok(plans)
+}
+
 fn acl_target(planned: &ResourcePlan) -> Result<AclTarget, Diagnostic> {
     planned
         .apply_data
@@ -332,6 +396,18 @@ async fn plan_acls(
         }),
     ));
     diags.into_result(())?;
+    // The plan shows explicit ACEs, and inherited ones only where inheritance is disabled:
+    // just their object types are looked up (by GUID: a search the DC cannot index).
+    let disables = acls
+        .iter()
+        .any(|(_, a)| a.inheritance == Some(Inheritance::Disabled));
+    let shown = live
+        .values()
+        .flat_map(|(_, l)| &l.aces)
+        .filter(|a| disables || !a.is_inherited());
+    dir.learn(conn, &acl::lookups_of_aces(shown))
+        .await
+        .map_err(op_diagnostic)?;
 
     let sids: Vec<_> = live
         .values()
@@ -801,6 +877,12 @@ async fn plan_connects(
         }),
     )
     .into_result(())?;
+    dir.learn(
+        conn,
+        &acl::lookups_of_aces(live.values().flat_map(|(_, l)| &l.aces)),
+    )
+    .await
+    .map_err(op_diagnostic)?;
     let sids: Vec<_> = live
         .values()
         .flat_map(|(_, l)| {

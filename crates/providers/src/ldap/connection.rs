@@ -114,6 +114,16 @@ impl Connection {
                 })?;
             settings = settings.set_config(Arc::new(config));
         }
+        // Our own socket, with TCP_NODELAY (see socket.rs).
+        let stream = super::socket::connect(&s.url, CONNECT_TIMEOUT)
+            .await
+            .map_err(|source| ConnectError::Connect {
+                url: s.url.clone(),
+                source: source.into(),
+            })?;
+        if let Some(stream) = stream {
+            settings = settings.set_std_stream(stream);
+        }
         let (conn, mut ldap) = LdapConnAsync::with_settings(settings, &s.url)
             .await
             .map_err(|source| ConnectError::Connect {

@@ -5,6 +5,7 @@
 pub mod connection;
 pub mod domain_head;
 pub mod settings;
+pub mod socket;
 
 pub use connection::{first, first_bin, ConnectError, Connection, OpError};
 pub use domain_head::DomainHead;
