@@ -12,7 +12,8 @@ pub mod rights;
 pub mod schema;
 pub mod security;
 
-use std::collections::{BTreeSet, HashMap};
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
 use acl::AcePayload;
@@ -35,6 +36,8 @@ use security::{control, AccessAce, Acl, SecurityDescriptor};
 
 /// How many DNs go into one DACL-reading search.
 const DN_BATCH: usize = 100;
+/// How many DACL-reading searches are in flight at once on the one connection.
+const IN_FLIGHT: usize = 4;
 
 pub struct AdProvider {
     settings: Arc<AdSettings>,
@@ -167,7 +170,12 @@ impl Provider for AdProvider {
                 _ => {}
             }
         }
-        let live = read_dacls(&mut session.conn, &session.dir, &dns).await?;
+        // An ad.acl fingerprint is of explicit ACEs only.
+        let keep = match targets.is_empty() {
+            true => Keep::Explicit,
+            false => Keep::All,
+        };
+        let live = read_dacls(&mut session.conn, &session.dir, &dns, keep).await?;
         let needs_head = planned
             .iter()
             .any(|p| p.address.kind == Kind::AdPasswordPolicy);
@@ -340,6 +348,16 @@ async fn plan_all(
     Ok(plans)
 }
 
+/// An entry without the spare capacity formatting left in its strings: a 10,000-object
+/// plan holds 400,000 of them.
+fn compact(mut e: hybridctl_core::Entry) -> hybridctl_core::Entry {
+    e.text.shrink_to_fit();
+    if let Some(c) = &mut e.code {
+        c.shrink_to_fit();
+    }
+    e
+}
+
 fn acl_target(planned: &ResourcePlan) -> Result<AclTarget, Diagnostic> {
     planned
         .apply_data
@@ -387,7 +405,15 @@ async fn plan_acls(
             );
         }
     }
-    let live = read_dacls(conn, dir, &dns).await?;
+    // Inherited ACEs are shown only where inheritance is disabled.
+    let keep = match acls
+        .iter()
+        .any(|(_, a)| a.inheritance == Some(Inheritance::Disabled))
+    {
+        true => Keep::All,
+        false => Keep::Explicit,
+    };
+    let mut live = read_dacls(conn, dir, &dns, keep).await?;
     diags.extend(not_found(
         &live,
         dir,
@@ -396,42 +422,42 @@ async fn plan_acls(
         }),
     ));
     diags.into_result(())?;
-    // The plan shows explicit ACEs, and inherited ones only where inheritance is disabled:
-    // just their object types are looked up (by GUID: a search the DC cannot index).
-    let disables = acls
-        .iter()
-        .any(|(_, a)| a.inheritance == Some(Inheritance::Disabled));
-    let shown = live
-        .values()
-        .flat_map(|(_, l)| &l.aces)
-        .filter(|a| disables || !a.is_inherited());
+    // The object types of the ACEs the plan shows (`keep` left out inherited ones unless
+    // inheritance is disabled), looked up by GUID: a search the DC cannot index.
+    let shown = live.values().flat_map(|(_, l)| &l.aces);
     dir.learn(conn, &acl::lookups_of_aces(shown))
         .await
         .map_err(op_diagnostic)?;
 
-    let sids: Vec<_> = live
+    // Each SID once (10,000 objects hold the same few principals).
+    let sids: BTreeSet<&security::Sid> = live
         .values()
-        .flat_map(|(_, l)| {
-            l.explicit()
-                .filter_map(|a| a.as_access().map(|a| a.sid.clone()))
-                .collect::<Vec<_>>()
-        })
-        .chain(principals.values().filter_map(|r| r.as_ref().ok().cloned()))
+        .flat_map(|(_, l)| l.explicit().filter_map(|a| a.as_access().map(|a| &a.sid)))
+        .chain(principals.values().filter_map(|r| r.as_ref().ok()))
         .collect();
+    let sids: Vec<security::Sid> = sids.into_iter().cloned().collect();
     dir.describe_sids(conn, &sids)
         .await
         .map_err(op_diagnostic)?;
 
-    let mut plans = Vec::new();
+    let mut plans = Vec::with_capacity(acls.len());
     let mut refused = Diagnostics::default();
     for (((address, spec), dn), desired) in acls.iter().zip(&dns).zip(wanted) {
-        let (dn_read, live) = &live[&acl::normalize_dn(dn)];
+        // Taken out of the map: each DACL is freed once its plan is made, so a large plan
+        // never holds all DACLs and all plans at once. Present: not_found() said so above.
+        let Some((dn_read, live)) = live.remove(&acl::normalize_dn(dn)) else {
+            continue;
+        };
+        let (dn_read, live) = (&dn_read, &live);
         let desired = desired.expect("errors returned above");
         // `inheritance: disabled` with `authoritative`: the spec owns the whole DACL, so
         // explicit ACEs of principals it does not name go too.
         let (others, rest) = match (spec.inheritance, spec.authoritative) {
-            (Some(Inheritance::Disabled), true) => acl::split_unowned(&desired, live),
-            _ => (Vec::new(), live.clone()),
+            (Some(Inheritance::Disabled), true) => {
+                let (others, rest) = acl::split_unowned(&desired, live);
+                (others, Cow::Owned(rest))
+            }
+            _ => (Vec::new(), Cow::Borrowed(live)),
         };
         let (removes, adds) = match acl::diff(&desired, spec.authoritative, &rest) {
             Ok((r, a)) => (others.into_iter().chain(r).collect::<Vec<_>>(), a),
@@ -449,7 +475,8 @@ async fn plan_acls(
         };
         let after = acl::rebuild(&live.aces, &removes, &adds);
         let entries = |aces: &mut dyn Iterator<Item = &security::Ace>| {
-            aces.map(|a| acl::entry(a, dir)).collect::<Vec<_>>()
+            aces.map(|a| compact(acl::entry(a, dir)))
+                .collect::<Vec<_>>()
         };
         let mut changes = Vec::new();
         let mut before = Vec::new();
@@ -516,7 +543,11 @@ async fn plan_acls(
             }
         }
         before.extend(entries(&mut live.explicit()));
-        after_entries.extend(entries(&mut after.iter().filter(|a| !a.is_inherited())));
+        match spec.inheritance.is_none() && removes.is_empty() && adds.is_empty() {
+            // Nothing changes: after is before (the common case of a large plan).
+            true => after_entries = before.clone(),
+            false => after_entries.extend(entries(&mut after.iter().filter(|a| !a.is_inherited()))),
+        }
         plans.push(
             ResourcePlan::new(
                 address.clone(),
@@ -538,7 +569,7 @@ async fn apply_acl(session: &mut Session, planned: &ResourcePlan) -> Result<(), 
     let Session { conn, dir, written } = session;
     let dn = acl_target(planned)?.dn;
     // Re-read right before writing: never overwrite a change made since the plan.
-    let live = read_dacls(conn, dir, std::slice::from_ref(&dn))
+    let live = read_dacls(conn, dir, std::slice::from_ref(&dn), Keep::All)
         .await
         .map_err(|mut d| d.0.remove(0))?;
     let Some((_, live)) = live.get(&acl::normalize_dn(&dn)) else {
@@ -618,66 +649,113 @@ fn not_found<'a>(
     diags
 }
 
-/// Reads the DACLs of `dns`, batched; keyed by normalized DN, with the DN as the server spells it.
+/// Which ACEs [`read_dacls`] keeps of each DACL.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    /// Every ACE: what a write rebuilds from, or shows as going away.
+    All,
+    /// Explicit ACEs only: all a plan compares and shows unless inheritance is disabled.
+    /// Inherited ACEs are most of a DACL (every inheritable ACE above the object), so this
+    /// keeps a 10,000-object plan's memory down.
+    Explicit,
+}
+
+/// Reads the DACLs of `dns`, batched; keyed by normalized DN, with the DN as the server
+/// spells it. Each batch is decoded as it arrives, so only one batch of raw entries is
+/// held at a time.
 async fn read_dacls(
     conn: &mut Connection,
     dir: &Directory,
     dns: &[String],
+    keep: Keep,
 ) -> Result<HashMap<String, (String, LiveDacl)>, Diagnostics> {
     let domain = acl::normalize_dn(&dir.domain_dn);
     let (inside, outside): (Vec<&String>, Vec<&String>) = dns
         .iter()
         .partition(|dn| acl::normalize_dn(dn).ends_with(&domain));
-    let mut entries = Vec::new();
-    for chunk in inside.chunks(DN_BATCH) {
-        let filter: String = chunk
-            .iter()
-            .map(|dn| format!("(distinguishedName={})", ldap_escape(dn.as_str())))
-            .collect();
-        entries.extend(
-            conn.read_dacls(&dir.domain_dn, &format!("(|{filter})"))
-                .await
-                .map_err(op_diagnostic)?,
-        );
+    let mut out = HashMap::with_capacity(dns.len());
+    let mut chunks = inside.chunks(DN_BATCH);
+    let mut pending = VecDeque::new();
+    loop {
+        while pending.len() < IN_FLIGHT {
+            let Some(chunk) = chunks.next() else { break };
+            let filter: String = chunk
+                .iter()
+                .map(|dn| format!("(distinguishedName={})", ldap_escape(dn.as_str())))
+                .collect();
+            // At most DN_BATCH entries: no paging needed (Samba's costs more than the search).
+            pending
+                .push_back(conn.spawn_read_dacls_unpaged(&dir.domain_dn, &format!("(|{filter})")));
+        }
+        let Some(batch) = pending.pop_front() else {
+            break;
+        };
+        let entries = batch
+            .await
+            .map_err(|e| Diagnostic::new(format!("reading DACLs stopped: {e}")))?
+            .map_err(op_diagnostic)?;
+        for e in entries {
+            insert_dacl(&mut out, e, keep)?;
+        }
     }
     for dn in outside {
         // Outside the domain partition (e.g. configuration): read it directly. Only "no
         // such object" means absent; any other failure is an error, never "absent".
         match conn.read_dacl_of(dn).await {
-            Ok(e) => entries.extend(e),
+            Ok(entries) => {
+                for e in entries {
+                    insert_dacl(&mut out, e, keep)?;
+                }
+            }
             Err(e) if e.result_code() == Some(ldap::connection::result_code::NO_SUCH_OBJECT) => {}
             Err(e) => return Err(op_diagnostic(e).into()),
         }
     }
-    let mut out = HashMap::new();
-    for e in entries {
-        let Some(bytes) = first_bin(&e, "nTSecurityDescriptor") else {
-            return Err(Diagnostic::new(format!(
-                "the DC returned no security descriptor for `{}`",
-                e.dn
-            ))
-            .hint("hybridctl's account needs Read permissions on the objects it manages")
-            .into());
-        };
-        let sd = SecurityDescriptor::decode(&bytes).map_err(|err| {
-            Diagnostic::new(format!(
-                "cannot read the security descriptor of `{}`: {err}",
-                e.dn
-            ))
-        })?;
-        let aces = sd.dacl.map(|d| d.aces).unwrap_or_default();
-        out.insert(
-            acl::normalize_dn(&e.dn),
-            (
-                e.dn.clone(),
-                LiveDacl {
-                    control: sd.control,
-                    aces,
-                },
-            ),
-        );
-    }
     Ok(out)
+}
+
+/// Decodes the DACL of one search entry into `out`.
+fn insert_dacl(
+    out: &mut HashMap<String, (String, LiveDacl)>,
+    mut e: ldap3::SearchEntry,
+    keep: Keep,
+) -> Result<(), Diagnostic> {
+    // Taken, not copied: the entry is dropped right after.
+    let bytes = e
+        .bin_attrs
+        .iter_mut()
+        .find(|(k, _)| k.eq_ignore_ascii_case("nTSecurityDescriptor"))
+        .and_then(|(_, v)| v.pop())
+        .or_else(|| first_bin(&e, "nTSecurityDescriptor"));
+    let Some(bytes) = bytes else {
+        return Err(Diagnostic::new(format!(
+            "the DC returned no security descriptor for `{}`",
+            e.dn
+        ))
+        .hint("hybridctl's account needs Read permissions on the objects it manages"));
+    };
+    let sd = SecurityDescriptor::decode(&bytes).map_err(|err| {
+        Diagnostic::new(format!(
+            "cannot read the security descriptor of `{}`: {err}",
+            e.dn
+        ))
+    })?;
+    let mut aces = sd.dacl.map(|d| d.aces).unwrap_or_default();
+    if keep == Keep::Explicit {
+        aces.retain(|a| !a.is_inherited());
+        aces.shrink_to_fit();
+    }
+    out.insert(
+        acl::normalize_dn(&e.dn),
+        (
+            e.dn,
+            LiveDacl {
+                control: sd.control,
+                aces,
+            },
+        ),
+    );
+    Ok(())
 }
 
 // ---- entra_connect.permissions ------------------------------------------------------------
@@ -867,7 +945,7 @@ async fn plan_connects(
         .iter()
         .flat_map(|(_, _, _, objs)| objs.iter().map(|o| o.dn.clone()))
         .collect();
-    let live = read_dacls(conn, dir, &dns).await?;
+    let live = read_dacls(conn, dir, &dns, Keep::All).await?;
     not_found(
         &live,
         dir,
@@ -1159,7 +1237,7 @@ async fn apply_connect(session: &mut Session, planned: &ResourcePlan) -> Result<
     let target = connect_target(planned)?;
     let dns: Vec<String> = target.objects.iter().map(|o| o.dn.clone()).collect();
     // Re-read right before writing: never overwrite a change made since the plan.
-    let live = read_dacls(conn, dir, &dns)
+    let live = read_dacls(conn, dir, &dns, Keep::All)
         .await
         .map_err(|mut d| d.0.remove(0))?;
     if connect_fingerprint(&target, &live)? != planned.observed {
@@ -1213,7 +1291,7 @@ async fn apply_connect(session: &mut Session, planned: &ResourcePlan) -> Result<
             })?;
         tracing::info!(dn = %o.dn, removes = removes.len(), adds = adds.len(), protect, "writing DACL");
         conn.write_dacl(&o.dn, bytes).await.map_err(op_diagnostic)?;
-        let after = read_dacls(conn, dir, std::slice::from_ref(&o.dn))
+        let after = read_dacls(conn, dir, std::slice::from_ref(&o.dn), Keep::All)
             .await
             .map_err(|mut d| d.0.remove(0))?;
         if let Some((_, a)) = after.get(&acl::normalize_dn(&o.dn)) {
