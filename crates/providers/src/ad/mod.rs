@@ -405,6 +405,7 @@ async fn plan_acls(
             );
         }
     }
+    drop(owner);
     // Inherited ACEs are shown only where inheritance is disabled.
     let keep = match acls
         .iter()
@@ -448,7 +449,7 @@ async fn plan_acls(
         let Some((dn_read, live)) = live.remove(&acl::normalize_dn(dn)) else {
             continue;
         };
-        let (dn_read, live) = (&dn_read, &live);
+        let live = &live;
         let desired = desired.expect("errors returned above");
         // `inheritance: disabled` with `authoritative`: the spec owns the whole DACL, so
         // explicit ACEs of principals it does not name go too.
@@ -548,18 +549,19 @@ async fn plan_acls(
             true => after_entries = before.clone(),
             false => after_entries.extend(entries(&mut after.iter().filter(|a| !a.is_inherited()))),
         }
+        let apply_data = ApplyData::new(&AclTarget {
+            dn: dn_read.clone(),
+        });
         plans.push(
             ResourcePlan::new(
                 address.clone(),
-                dn_read.clone(),
+                dn_read,
                 live.fingerprint(),
                 before,
                 after_entries,
                 changes,
             )
-            .with_apply_data(ApplyData::new(&AclTarget {
-                dn: dn_read.clone(),
-            })),
+            .with_apply_data(apply_data),
         );
     }
     refused.into_result(plans)
@@ -740,11 +742,17 @@ fn insert_dacl(
             e.dn
         ))
     })?;
-    let mut aces = sd.dacl.map(|d| d.aces).unwrap_or_default();
-    if keep == Keep::Explicit {
-        aces.retain(|a| !a.is_inherited());
-        aces.shrink_to_fit();
-    }
+    let all = sd.dacl.map(|d| d.aces).unwrap_or_default();
+    let aces = match keep {
+        Keep::All => all,
+        // A Vec of its own, exactly as long: shrinking the decoded one in place would leave
+        // a hole per object that the next object's (larger) decode cannot reuse.
+        Keep::Explicit => {
+            let mut explicit = Vec::with_capacity(all.iter().filter(|a| !a.is_inherited()).count());
+            explicit.extend(all.into_iter().filter(|a| !a.is_inherited()));
+            explicit
+        }
+    };
     out.insert(
         acl::normalize_dn(&e.dn),
         (
