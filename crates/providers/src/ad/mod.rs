@@ -1308,3 +1308,54 @@ async fn apply_connect(session: &mut Session, planned: &ResourcePlan) -> Result<
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(dn: &str, sd: &[u8]) -> ldap3::SearchEntry {
+        ldap3::SearchEntry {
+            dn: dn.to_string(),
+            attrs: HashMap::new(),
+            bin_attrs: HashMap::from([("nTSecurityDescriptor".to_string(), vec![sd.to_vec()])]),
+        }
+    }
+
+    #[test]
+    fn keeping_only_explicit_aces_changes_no_fingerprint() {
+        let sd = include_bytes!("../../tests/fixtures/sd/user-full.bin");
+        let dn = "CN=Someone,OU=Staff,DC=lab,DC=example,DC=test";
+        let (mut all, mut explicit) = (HashMap::new(), HashMap::new());
+        insert_dacl(&mut all, entry(dn, sd), Keep::All).unwrap();
+        insert_dacl(&mut explicit, entry(dn, sd), Keep::Explicit).unwrap();
+        let key = acl::normalize_dn(dn);
+        let (read_dn, all) = &all[&key];
+        let (_, explicit) = &explicit[&key];
+        assert_eq!(read_dn, dn);
+        assert!(
+            all.aces.iter().any(|a| a.is_inherited()),
+            "the fixture inherits ACEs"
+        );
+        assert!(explicit.aces.iter().all(|a| !a.is_inherited()));
+        assert_eq!(
+            explicit.aces.len(),
+            all.aces.iter().filter(|a| !a.is_inherited()).count()
+        );
+        // Plan and observe may read with different `Keep`s: the fingerprint is the same.
+        assert_eq!(explicit.fingerprint(), all.fingerprint());
+        assert_eq!(explicit.control, all.control);
+    }
+
+    #[test]
+    fn an_entry_without_a_descriptor_is_an_error_never_an_empty_dacl() {
+        let mut out = HashMap::new();
+        let e = ldap3::SearchEntry {
+            dn: "OU=x,DC=lab".into(),
+            attrs: HashMap::new(),
+            bin_attrs: HashMap::new(),
+        };
+        let err = insert_dacl(&mut out, e, Keep::Explicit).unwrap_err();
+        assert!(err.to_string().contains("no security descriptor"), "{err}");
+        assert!(out.is_empty());
+    }
+}
