@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use crate::harness::{lab, Lab, Specs};
 
 const RESET_PASSWORD: &str = "00299570-246d-11d0-a768-00aa006e0529";
-const PASSWORD: &str = "Pw-0123456789-Aa1!";
+pub(crate) const PASSWORD: &str = "Pw-0123456789-Aa1!";
 
 /// A user created with samba-tool in `ou` (a DN under the domain); returns its DN.
 fn user_in(lab: &Lab, ou: &str, name: &str) -> String {
@@ -75,7 +75,8 @@ fn dc_allows(lab: &Lab, bind_dn: &str, ldif: &str) -> bool {
         .env("LDAPTLS_CACERT", &lab.env["HYBRIDCTL_AD_CA_FILE"])
         .args([
             "-H",
-            "ldaps://127.0.0.1",
+            // The lab's DC, or the second domain's.
+            &lab.env["HYBRIDCTL_AD_URL"],
             "-x",
             "-D",
             bind_dn,
@@ -107,7 +108,7 @@ fn dc_allows(lab: &Lab, bind_dn: &str, ldif: &str) -> bool {
 
 /// The DC's verdict for one user: may the connector reset the password, write
 /// pwdLastSet and write lockoutTime? One answer per operation.
-fn dc_verdict(lab: &Lab, connector_dn: &str, user_dn: &str, n: usize) -> [bool; 3] {
+pub(crate) fn dc_verdict(lab: &Lab, connector_dn: &str, user_dn: &str, n: usize) -> [bool; 3] {
     let quoted: Vec<u8> = format!("\"Wb-{n}-{}-Xy9!q\"", std::process::id())
         .encode_utf16()
         .flat_map(|u| u.to_le_bytes())

@@ -17,6 +17,17 @@ pub(crate) fn examples() -> Vec<std::path::PathBuf> {
     files
 }
 
+/// Two-domain examples name connections `corp` and `emea`: the lab's first and second
+/// domain, through each connection's own variables.
+pub(crate) fn two_domains(e: &mut std::collections::BTreeMap<String, String>) {
+    for k in ["URL", "USER", "PASSWORD", "CA_FILE"] {
+        let first = e[&format!("HYBRIDCTL_AD_{k}")].clone();
+        let second = e[&format!("HYBRIDCTL_LAB2_{k}")].clone();
+        e.insert(format!("HYBRIDCTL_AD_CORP_{k}"), first);
+        e.insert(format!("HYBRIDCTL_AD_EMEA_{k}"), second);
+    }
+}
+
 #[test]
 fn every_example_is_a_valid_spec() {
     for f in examples() {
@@ -29,7 +40,7 @@ fn every_example_is_a_valid_spec() {
 #[test]
 fn every_example_plans_against_the_lab() {
     for f in examples() {
-        let run = lab().hybridctl(&["plan", "-f", f.to_str().unwrap()]);
+        let run = lab().hybridctl_with(&["plan", "-f", f.to_str().unwrap()], two_domains);
         assert_eq!(run.code, 0, "{}: {}", f.display(), run.all());
     }
 }
@@ -115,24 +126,44 @@ fn ci_and_scheduler_examples_parse_and_use_real_flags() {
     let gl = yaml("gitlab-ci.yml");
     assert_eq!(gl["drift"]["artifacts"]["reports"]["junit"], "drift.xml");
     assert!(gl["plan"]["script"].as_sequence().is_some());
-    let k8s = yaml("kubernetes-cronjob.yaml");
-    assert_eq!(
-        (k8s["apiVersion"].as_str(), k8s["kind"].as_str()),
-        (Some("batch/v1"), Some("CronJob"))
-    );
-    let container = &k8s["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0];
-    let args: Vec<&str> = container["args"]
-        .as_sequence()
-        .unwrap()
-        .iter()
-        .map(|a| a.as_str().unwrap())
-        .collect();
-    hybridctl_cli::check_args(&args)
-        .unwrap_or_else(|e| panic!("kubernetes-cronjob.yaml args: {e}"));
+    for name in [
+        "kubernetes-cronjob.yaml",
+        "kubernetes-cronjob-kerberos.yaml",
+    ] {
+        let k8s = yaml(name);
+        assert_eq!(
+            (k8s["apiVersion"].as_str(), k8s["kind"].as_str()),
+            (Some("batch/v1"), Some("CronJob"))
+        );
+        let container = &k8s["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0];
+        let args: Vec<&str> = container["args"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap())
+            .collect();
+        hybridctl_cli::check_args(&args).unwrap_or_else(|e| panic!("{name} args: {e}"));
+    }
+    // The Kerberos forms name every variable that switches to it, and no password.
+    for name in [
+        "kubernetes-cronjob-kerberos.yaml",
+        "hybridctl-drift-kerberos.service",
+    ] {
+        let text = read(name);
+        for var in [
+            "HYBRIDCTL_AD_AUTH",
+            "HYBRIDCTL_AD_KEYTAB",
+            "HYBRIDCTL_AD_PRINCIPAL",
+        ] {
+            assert!(text.contains(var), "{name} lacks {var}");
+        }
+        assert!(!text.contains("HYBRIDCTL_AD_PASSWORD"), "{name}");
+    }
 
     // systemd units: sections and key=value lines only.
     for (name, sections) in [
         ("hybridctl-drift.service", &["Unit", "Service"][..]),
+        ("hybridctl-drift-kerberos.service", &["Unit", "Service"][..]),
         ("hybridctl-drift.timer", &["Unit", "Timer", "Install"][..]),
     ] {
         let text = read(name);
@@ -162,6 +193,7 @@ fn ci_and_scheduler_examples_parse_and_use_real_flags() {
         "github-actions.yml",
         "gitlab-ci.yml",
         "hybridctl-drift.service",
+        "hybridctl-drift-kerberos.service",
     ] {
         for cmd in commands(&read(name)) {
             let words: Vec<&str> = cmd.iter().map(String::as_str).collect();

@@ -15,6 +15,8 @@ pub struct Lab {
     pub netbios: String,
     password: String,
     smb_conf: String,
+    /// The DC's address: 127.0.0.1, or 127.0.0.2 for the second domain.
+    host: String,
 }
 
 /// The lab started by `scripts/lab up` (scripts/test starts it for the suite).
@@ -37,6 +39,33 @@ pub fn lab() -> &'static Lab {
             netbios: get("HYBRIDCTL_LAB_NETBIOS"),
             password: get("HYBRIDCTL_AD_PASSWORD"),
             smb_conf: get("HYBRIDCTL_LAB_SMB_CONF"),
+            host: "127.0.0.1".into(),
+            env,
+        }
+    })
+}
+
+/// The lab's second, independent domain (LAB2, DC on 127.0.0.2), for the tools that
+/// check results; its `env` points HYBRIDCTL_AD_* at it, as a one-domain spec would.
+pub fn lab2() -> &'static Lab {
+    static LAB2: OnceLock<Lab> = OnceLock::new();
+    LAB2.get_or_init(|| {
+        let first = lab();
+        let get = |k: &str| {
+            first.env.get(&format!("HYBRIDCTL_LAB2_{k}")).cloned().unwrap_or_else(|| {
+                panic!("HYBRIDCTL_LAB2_{k} missing from .lab/env: run `scripts/lab up` to start the second domain")
+            })
+        };
+        let mut env = first.env.clone();
+        for k in ["URL", "USER", "PASSWORD", "CA_FILE"] {
+            env.insert(format!("HYBRIDCTL_AD_{k}"), get(k));
+        }
+        Lab {
+            domain_dn: get("DOMAIN_DN"),
+            netbios: get("NETBIOS"),
+            password: get("PASSWORD"),
+            smb_conf: get("SMB_CONF"),
+            host: "127.0.0.2".into(),
             env,
         }
     })
@@ -149,7 +178,7 @@ impl Lab {
     pub fn samba_auth(&self) -> Vec<String> {
         vec![
             "-H".into(),
-            "ldap://127.0.0.1".into(),
+            format!("ldap://{}", self.host),
             format!("--configfile={}", self.smb_conf),
             format!("-UAdministrator%{}", self.password),
         ]
@@ -229,10 +258,10 @@ impl Lab {
     }
 
     /// Runs one smbclient command on the sysvol share.
-    fn smbclient(&self, command: &str) -> std::process::Output {
+    pub fn smbclient(&self, command: &str) -> std::process::Output {
         Command::new("smbclient")
             .args([
-                "//127.0.0.1/sysvol",
+                &format!("//{}/sysvol", self.host),
                 &format!("-UAdministrator%{}", self.password),
                 "-c",
                 command,
@@ -308,7 +337,7 @@ impl Lab {
                 "-o",
                 "ldif-wrap=no",
                 "-H",
-                "ldaps://127.0.0.1",
+                &format!("ldaps://{}", self.host),
                 "-x",
                 "-D",
                 &self.env["HYBRIDCTL_AD_USER"],

@@ -7,7 +7,7 @@ use std::path::Path;
 use graph_emulator::Faults;
 use serde_json::Value;
 
-use crate::examples::examples;
+use crate::examples::{examples, two_domains};
 use crate::graph::{sspr_off, Tenant};
 use crate::harness::{lab, shared_objects, Specs};
 
@@ -30,16 +30,16 @@ fn every_example_is_saved_shown_targeted_and_applied() {
         let spec = example.to_str().unwrap();
         let saved = specs.path("plan.json");
         let saved = saved.to_str().unwrap();
-        let plan = tenant.hybridctl(&["plan", "-f", spec, "--out", saved], |_| {});
+        let plan = tenant.hybridctl(&["plan", "-f", spec, "--out", saved], two_domains);
         assert_eq!(plan.code, 0, "{spec}: {}", plan.all());
         let json: Value = serde_json::from_str(&std::fs::read_to_string(saved).unwrap()).unwrap();
 
-        let shown = tenant.hybridctl(&["show", saved], |_| {});
+        let shown = tenant.hybridctl(&["show", saved], two_domains);
         assert_eq!(shown.code, 0, "{spec}: {}", shown.all());
         for address in addresses(&json) {
             assert!(shown.stdout.contains(&address), "{spec}: {}", shown.stdout);
             // --target names each resource, whatever its kind.
-            let one = tenant.hybridctl(&["plan", "-f", spec, "--target", &address], |_| {});
+            let one = tenant.hybridctl(&["plan", "-f", spec, "--target", &address], two_domains);
             assert_eq!(one.code, 0, "--target {address}: {}", one.all());
             assert!(one.stdout.contains(&address), "{}", one.stdout);
             for other in addresses(&json).iter().filter(|a| **a != address) {
@@ -52,9 +52,9 @@ fn every_example_is_saved_shown_targeted_and_applied() {
             kinds.insert(address.rsplit_once('.').unwrap().0.to_string());
         }
 
-        let apply = tenant.hybridctl(&["apply", saved, "--auto-approve"], |_| {});
+        let apply = tenant.hybridctl(&["apply", saved, "--auto-approve"], two_domains);
         assert_eq!(apply.code, 0, "{spec}: {}", apply.all());
-        let again = tenant.hybridctl(&["plan", "-f", spec, "--detailed-exitcode"], |_| {});
+        let again = tenant.hybridctl(&["plan", "-f", spec, "--detailed-exitcode"], two_domains);
         assert_eq!(again.code, 0, "{spec} did not converge: {}", again.all());
     }
     for kind in [

@@ -84,6 +84,11 @@ pub struct ExportArgs {
     /// The domain root's ACL, the GPOs linked at it, the domain head and the tenant.
     #[arg(long)]
     pub all: bool,
+    /// The AD connection to export from, by its environment variables (`emea`:
+    /// HYBRIDCTL_AD_EMEA_URL, ...); repeatable; `all`: every connection the environment
+    /// names. Default: the unnamed one (HYBRIDCTL_AD_URL, ...).
+    #[arg(long, value_name = "NAME|all")]
+    pub connection: Vec<String>,
     /// Write to FILE, or to DIR one file per kind (DIR exists or ends in `/`). Default: stdout.
     #[arg(long, value_name = "FILE|DIR")]
     pub out: Option<PathBuf>,
@@ -161,6 +166,12 @@ pub struct InitArgs {
     /// Do not connect: write placeholders, clearly marked.
     #[arg(long)]
     pub offline: bool,
+    /// The AD connection to read the domain from, by its environment variables (`emea`:
+    /// HYBRIDCTL_AD_EMEA_URL, ...); the spec names it under connections.ad. Repeatable;
+    /// `all`: every connection the environment names, in one spec.
+    /// Default: the unnamed one (HYBRIDCTL_AD_URL, ...).
+    #[arg(long, value_name = "NAME|all")]
+    pub connection: Vec<String>,
     /// entra-connect: the features, comma-separated (default: basic_read,password_hash_sync).
     #[arg(long, value_name = "FEATURES", value_delimiter = ',')]
     pub features: Vec<String>,

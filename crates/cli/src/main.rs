@@ -20,5 +20,8 @@ fn main() -> ExitCode {
         stderr: Box::new(std::io::stderr()),
         stdin: Box::new(std::io::stdin().lock()),
     };
-    ExitCode::from(hybridctl_cli::run(&mut ctx))
+    let code = hybridctl_cli::run(&mut ctx);
+    // Tickets hybridctl got with a keytab live in a private cache: leave none behind.
+    hybridctl_providers::ldap::kerberos::remove_private_caches();
+    ExitCode::from(code)
 }

@@ -12,6 +12,14 @@ use crate::plan::{Plan, PLAN_FORMAT_VERSION};
 use crate::spec::Resource;
 use crate::{digest, Action, Address, Diagnostic, Diagnostics, Kind, Provider, ResourcePlan};
 
+/// Runs `futures` concurrently on this task; their outputs in order. The engine plans
+/// providers this way, and a provider that holds several domains plans them this way.
+pub async fn concurrently<F: std::future::Future>(
+    futures: impl IntoIterator<Item = F>,
+) -> Vec<F::Output> {
+    join_all(futures).await
+}
+
 /// Plans `spec` (or only the `targets`, when some are given).
 pub async fn plan(
     spec: &LoadedSpec,
@@ -30,8 +38,9 @@ pub async fn plan(
 
 fn select<'a>(spec: &'a LoadedSpec, targets: &[Address]) -> Result<Vec<&'a Resource>, Diagnostics> {
     let mut diags = Diagnostics::default();
+    // A target without `@<connection>` selects the resource in every domain it acts on.
     for t in targets {
-        if spec.resource(t).is_none() {
+        if !spec.resources().iter().any(|r| t.selects(&r.address())) {
             let names: Vec<String> = spec
                 .resources()
                 .iter()
@@ -46,11 +55,13 @@ fn select<'a>(spec: &'a LoadedSpec, targets: &[Address]) -> Result<Vec<&'a Resou
             diags.push(d);
         }
     }
-    let wanted: std::collections::HashSet<&Address> = targets.iter().collect();
     let selected = spec
         .resources()
         .iter()
-        .filter(|r| wanted.is_empty() || wanted.contains(&r.address()))
+        .filter(|r| {
+            let at = r.address();
+            targets.is_empty() || targets.iter().any(|t| t.selects(&at))
+        })
         .collect();
     diags.into_result(selected)
 }
@@ -104,6 +115,9 @@ async fn plan_resources(
             Err(d) => diags.extend(d),
         }
     }
+    // Providers that share a connection (AD and GPO) report its failure once each.
+    let mut seen = std::collections::HashSet::new();
+    diags.0.retain(|d| seen.insert(d.to_string()));
     diags.into_result(())?;
     // Spec order, so output follows the file the user reads.
     Ok(resources

@@ -2,6 +2,7 @@
 //! providers, and the renderers. Pure: no LDAP, HTTP, SMB or terminal code here.
 
 pub mod address;
+pub mod connection;
 pub mod diag;
 pub mod digest;
 pub mod engine;

@@ -29,8 +29,11 @@ pub struct LoadedSpec {
 }
 
 impl LoadedSpec {
-    /// Indexes `spec`. Where two resources share an address the first one is found.
+    /// Indexes `spec`, each AD resource once per connection it acts on (see
+    /// [`crate::connection::expand`]). Where two resources share an address the first one
+    /// is found.
     pub fn new(spec: Spec, files: Vec<PathBuf>) -> LoadedSpec {
+        let spec = crate::connection::expand(spec);
         let mut by_address = HashMap::with_capacity(spec.resources.len());
         for (i, r) in spec.resources.iter().enumerate() {
             by_address.entry(r.address()).or_insert(i);
@@ -42,6 +45,7 @@ impl LoadedSpec {
         }
     }
 
+    /// The spec as planned: AD resources once per connection they act on.
     pub fn spec(&self) -> &Spec {
         &self.spec
     }
@@ -382,7 +386,8 @@ fn merge(parsed: Vec<(PathBuf, Spec)>, diags: &mut Diagnostics) -> Spec {
         take_once("ad", &mut ad, file_ad, &file, diags);
         take_once("graph", &mut graph, file_graph, &file, diags);
         for r in spec.resources {
-            let address = r.address();
+            // Names are unique per kind, whichever domain each resource acts on.
+            let address = r.address().unqualified();
             if let Some(first) = seen.get(&address) {
                 diags.push(
                     Diagnostic::new(format!(

@@ -31,9 +31,10 @@ pub struct Spec {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Connections {
-    /// Active Directory, over LDAPS or LDAP with StartTLS.
+    /// Active Directory, over LDAPS or LDAP with StartTLS: one connection (the one named
+    /// `default`), or several by name (`corp: {url: ...}`, `emea: {url: ...}`), one per domain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ad: Option<AdConnection>,
+    pub ad: Option<AdConnections>,
     /// Microsoft Graph, with an app registration's client credentials.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub graph: Option<GraphConnection>,
@@ -117,6 +118,136 @@ pub struct AdConnection {
     /// Default: the SYSVOL share of the LDAP URL's host.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sysvol: Option<String>,
+    /// How to authenticate: `password` (the default: a simple bind over TLS) or `kerberos`
+    /// (SASL GSSAPI with signing and sealing, on `ldap://` port 389 or inside `ldaps://`;
+    /// the same ticket reaches SYSVOL). Environment: `HYBRIDCTL_AD_AUTH`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth: Option<AdAuth>,
+    /// Kerberos: a keytab holding the key of `principal`; hybridctl gets its own ticket
+    /// into a private cache and renews it. Without it, the cache in `KRB5CCNAME` (from
+    /// `kinit`) is used. Environment: `HYBRIDCTL_AD_KEYTAB`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keytab_file: Option<PathBuf>,
+    /// Kerberos: the principal whose key is in `keytab_file` (`svc-hybridctl@CORP.EXAMPLE.COM`).
+    /// Environment: `HYBRIDCTL_AD_PRINCIPAL`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal: Option<String>,
+}
+
+/// How hybridctl proves who it is to the DC.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AdAuth {
+    /// A simple bind with `user` and its password, only ever over TLS.
+    #[default]
+    Password,
+    /// SASL GSSAPI (Kerberos) with a keytab or a ticket cache; no password anywhere.
+    Kerberos,
+}
+
+/// `connections.ad`: one connection, or several by name. One connection is the one
+/// named [`AdConnections::DEFAULT`], so a spec written for one domain reads as before.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum AdConnections {
+    One(AdConnection),
+    Named(std::collections::BTreeMap<String, AdConnection>),
+}
+
+impl Default for AdConnections {
+    fn default() -> AdConnections {
+        AdConnections::One(AdConnection::default())
+    }
+}
+
+impl AdConnections {
+    /// The name of the single, unnamed connection (its environment variables are
+    /// `HYBRIDCTL_AD_URL`, ... without a connection's name in them).
+    pub const DEFAULT: &'static str = "default";
+
+    /// Every connection with its name, in name order.
+    pub fn iter(&self) -> Box<dyn Iterator<Item = (&str, &AdConnection)> + '_> {
+        match self {
+            AdConnections::One(c) => Box::new(std::iter::once((AdConnections::DEFAULT, c))),
+            AdConnections::Named(m) => Box::new(m.iter().map(|(k, v)| (k.as_str(), v))),
+        }
+    }
+
+    pub fn names(&self) -> Vec<&str> {
+        self.iter().map(|(n, _)| n).collect()
+    }
+
+    pub fn get(&self, name: &str) -> Option<&AdConnection> {
+        self.iter().find(|(n, _)| *n == name).map(|(_, c)| c)
+    }
+}
+
+/// One connection when the map reads as one (a key such as `url`), else a map of
+/// connections by name; the error is the one of the form the text is closer to.
+impl<'de> Deserialize<'de> for AdConnections {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<AdConnections, D::Error> {
+        use serde::de::Error;
+        let map = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
+        let one = serde_json::from_value::<AdConnection>(serde_json::Value::Object(map.clone()));
+        let named_shape = !map.is_empty() && map.values().all(serde_json::Value::is_object);
+        match one {
+            Ok(c) => Ok(AdConnections::One(c)),
+            Err(e) if !named_shape => Err(D::Error::custom(e)),
+            Err(_) => {
+                let mut named = std::collections::BTreeMap::new();
+                for (name, value) in map {
+                    let c = serde_json::from_value::<AdConnection>(value)
+                        .map_err(|e| D::Error::custom(format!("connection `{name}`: {e}")))?;
+                    named.insert(name, c);
+                }
+                Ok(AdConnections::Named(named))
+            }
+        }
+    }
+}
+
+impl JsonSchema for AdConnections {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "AdConnections".into()
+    }
+
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let one = g.subschema_for::<AdConnection>();
+        schemars::json_schema!({
+            "description": "One connection (named `default`), or several by name.",
+            "anyOf": [
+                one,
+                {
+                    "type": "object",
+                    "description": "Connections by name; resources pick one with `connection: <name>`.",
+                    "propertyNames": { "pattern": CONNECTION_NAME_PATTERN },
+                    "additionalProperties": one
+                }
+            ]
+        })
+    }
+}
+
+/// Connection names: they become part of environment variable names
+/// (`HYBRIDCTL_AD_<NAME>_URL`) and of addresses (`ad.acl.x@<name>`).
+pub const CONNECTION_NAME_PATTERN: &str = "^[A-Za-z][A-Za-z0-9_-]*$";
+
+/// Which AD connections a resource that can span domains applies to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ConnectionSet {
+    /// `all`: every connection of the spec.
+    All(AllConnections),
+    /// These connections, by name.
+    Some(Vec<String>),
+}
+
+/// The word `all`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AllConnections {
+    /// Every connection under `connections.ad`.
+    All,
 }
 
 /// One managed thing. `kind` picks the provider; `name` makes the address `<kind>.<name>`.
@@ -185,8 +316,66 @@ impl Resource {
         }
     }
 
+    /// `<kind>.<name>`, and `@<connection>` when the resource names its connection (after
+    /// [`crate::connection::expand`], only in a spec with several).
     pub fn address(&self) -> Address {
-        Address::new(self.kind(), self.name())
+        Address::new(self.kind(), self.name()).with_connection(self.connection())
+    }
+
+    /// Whether the kind acts on an AD domain, and so has a `connection` field.
+    pub fn takes_connection(&self) -> bool {
+        self.connection_field().is_some()
+    }
+
+    fn connection_field(&self) -> Option<&Option<String>> {
+        match self {
+            Resource::AdAcl(r) => Some(&r.connection),
+            Resource::GpoSecurity(r) => Some(&r.connection),
+            Resource::AdPasswordPolicy(r) => Some(&r.connection),
+            Resource::AdEffectiveAccess(r) => Some(&r.connection),
+            Resource::EntraConnectPermissions(r) => Some(&r.connection),
+            Resource::GraphLicense(_)
+            | Resource::GraphAuthorizationPolicy(_)
+            | Resource::GraphDirectorySync(_)
+            | Resource::Manual(_) => None,
+        }
+    }
+
+    /// The AD connection named by `connection:`; `None` for kinds that use none.
+    pub fn connection(&self) -> Option<&str> {
+        self.connection_field().and_then(|c| c.as_deref())
+    }
+
+    /// The `connection` field of kinds that act on an AD domain.
+    pub fn connection_mut(&mut self) -> Option<&mut Option<String>> {
+        match self {
+            Resource::AdAcl(r) => Some(&mut r.connection),
+            Resource::GpoSecurity(r) => Some(&mut r.connection),
+            Resource::AdPasswordPolicy(r) => Some(&mut r.connection),
+            Resource::AdEffectiveAccess(r) => Some(&mut r.connection),
+            Resource::EntraConnectPermissions(r) => Some(&mut r.connection),
+            Resource::GraphLicense(_)
+            | Resource::GraphAuthorizationPolicy(_)
+            | Resource::GraphDirectorySync(_)
+            | Resource::Manual(_) => None,
+        }
+    }
+
+    /// The `connections` field of kinds that can span several domains.
+    pub fn connections_mut(&mut self) -> Option<&mut Option<ConnectionSet>> {
+        match self {
+            Resource::AdEffectiveAccess(r) => Some(&mut r.connections),
+            Resource::EntraConnectPermissions(r) => Some(&mut r.connections),
+            _ => None,
+        }
+    }
+
+    pub fn connections(&self) -> Option<&ConnectionSet> {
+        match self {
+            Resource::AdEffectiveAccess(r) => r.connections.as_ref(),
+            Resource::EntraConnectPermissions(r) => r.connections.as_ref(),
+            _ => None,
+        }
     }
 }
 
@@ -207,6 +396,9 @@ pub struct AdAcl {
     pub inheritance: Option<Inheritance>,
     /// The entries to keep as declared.
     pub aces: Vec<AceSpec>,
+    /// The AD connection (a name under `connections.ad`); may be left out when the spec has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection: Option<String>,
 }
 
 /// Whether an object inherits ACEs from its parent (the DACL's protected flag).
@@ -384,6 +576,13 @@ pub struct AdEffectiveAccess {
     /// DNs of objects (or of groups whose members are) accepted as exceptions.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allow_unreachable: Vec<String>,
+    /// The AD connection (a name under `connections.ad`); may be left out when the spec has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection: Option<String>,
+    /// Instead of `connection`: `all`, or a list of connection names; the resource is
+    /// planned once per domain (its address gets `@<connection>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connections: Option<ConnectionSet>,
 }
 
 /// Objects under one or more bases that match an LDAP filter.
@@ -463,6 +662,9 @@ pub struct GpoSecurity {
         skip_serializing_if = "std::collections::BTreeMap::is_empty"
     )]
     pub template: std::collections::BTreeMap<String, TemplateSection>,
+    /// The AD connection (a name under `connections.ad`); may be left out when the spec has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection: Option<String>,
 }
 
 /// A section of `template`: its keys. A bare value here is a key given without its
@@ -510,6 +712,9 @@ pub struct AdPasswordPolicy {
     /// GPMC's Account Lockout Policy settings to keep on the domain head.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_lockout_policy: Option<AccountLockoutPolicy>,
+    /// The AD connection (a name under `connections.ad`); may be left out when the spec has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection: Option<String>,
 }
 
 /// GPMC's Password Policy, in GPMC's names and units. Unset keys are not managed.
@@ -712,6 +917,13 @@ pub struct EntraConnectPermissions {
     /// disabled and a fixed list of six ACEs (SELF's ACEs are kept).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub restrict_account: bool,
+    /// The AD connection (a name under `connections.ad`); may be left out when the spec has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection: Option<String>,
+    /// Instead of `connection`: `all`, or a list of connection names; the resource is
+    /// planned once per domain (its address gets `@<connection>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connections: Option<ConnectionSet>,
 }
 
 fn default_scope() -> Vec<String> {

@@ -41,10 +41,12 @@ pub const KNOWN_KEYS: &[(&str, &str)] = &[
 /// Checks that need no server.
 pub fn validate(spec: &Spec) -> Diagnostics {
     let mut diags = placeholders(spec);
-    // ad.acl objects by their literal DN, compared case-insensitively.
-    let mut acl_objects: BTreeMap<String, Address> = BTreeMap::new();
+    diags.extend(crate::connection::validate(spec));
+    let connections = crate::connection::names(&spec.connections);
+    // ad.acl objects by connection and literal DN, compared case-insensitively.
+    let mut acl_objects: BTreeMap<(String, String), Address> = BTreeMap::new();
     for r in &spec.resources {
-        let address = r.address();
+        let address = r.address().unqualified();
         let name = r.name();
         if name.is_empty()
             || !name
@@ -106,15 +108,19 @@ pub fn validate(spec: &Spec) -> Diagnostics {
             Resource::AdAcl(acl) => {
                 diags.extend(ad_acl(&address, acl));
                 let object = literal_dn(&acl.object);
-                if !object.is_empty() {
-                    if let Some(first) = acl_objects.get(&object) {
+                for c in crate::connection::of(r, &connections) {
+                    if object.is_empty() {
+                        break;
+                    }
+                    let key = (c, object.clone());
+                    if let Some(first) = acl_objects.get(&key) {
                         diags.push(
                             Diagnostic::new(format!("`{}` is also managed by {first}", acl.object))
                                 .at(&address)
                                 .hint("put all ACEs of one object in one ad.acl resource"),
                         );
                     } else {
-                        acl_objects.insert(object, address.clone());
+                        acl_objects.insert(key, address.clone());
                     }
                 }
             }
@@ -176,18 +182,28 @@ fn entra_connect(address: &Address, e: &EntraConnectPermissions) -> Diagnostics 
 /// match again by SID.
 fn coexistence(spec: &Spec) -> Diagnostics {
     let mut diags = Diagnostics::default();
-    let connects: Vec<(Address, &EntraConnectPermissions)> = spec
+    let names = crate::connection::names(&spec.connections);
+    let connects: Vec<(Address, &EntraConnectPermissions, Vec<String>)> = spec
         .resources
         .iter()
         .filter_map(|r| match r {
-            Resource::EntraConnectPermissions(e) => Some((r.address(), e)),
+            Resource::EntraConnectPermissions(e) => Some((
+                r.address().unqualified(),
+                e,
+                crate::connection::of(r, &names),
+            )),
             _ => None,
         })
         .collect();
     for r in &spec.resources {
         let Resource::AdAcl(acl) = r else { continue };
         let object = literal_dn(&acl.object);
-        for (owner, e) in &connects {
+        let domains = crate::connection::of(r, &names);
+        for (owner, e, theirs) in &connects {
+            // Only within one domain: `{domain}` is another object in another connection.
+            if !theirs.iter().any(|c| domains.contains(c)) {
+                continue;
+            }
             if !connect_objects(e).iter().any(|o| literal_dn(o) == object) {
                 continue;
             }
@@ -206,7 +222,7 @@ fn coexistence(spec: &Spec) -> Diagnostics {
                         "aces[{i}] is {what} `{}` on `{}`, whose ACEs there {owner} manages",
                         ace.principal, acl.object
                     ))
-                    .at(&r.address())
+                    .at(&r.address().unqualified())
                     .hint(format!(
                         "the connector account's permissions on that object belong to {owner}: change its features, or take the entry out of this ad.acl"
                     )),
@@ -607,7 +623,7 @@ fn placeholders(spec: &Spec) -> Diagnostics {
         for (path, text) in placeholder_values(&value, "") {
             d.push(
                 Diagnostic::new(format!("{path} is still the placeholder `{text}`"))
-                    .at(&r.address())
+                    .at(&r.address().unqualified())
                     .hint(hint),
             );
         }

@@ -78,22 +78,48 @@ pub fn make_unique(names: &mut [String]) {
 /// `connections.ad` as export writes it: what the run used, the password as the name of
 /// the variable (or file) it came from, never its value.
 pub fn ad_connection(s: &crate::ldap::AdSettings, env: &Env) -> AdConnection {
-    let password_file = match crate::env::get(env, ad_env::ENV_PASSWORD) {
+    if let crate::ldap::settings::Auth::Kerberos(k) = &s.auth {
+        return kerberos_connection(s, k);
+    }
+    let password_var = s.env_name(ad_env::Var::Password);
+    let password_file = match crate::env::get(env, &password_var) {
         Some(_) => None,
-        None => crate::env::get(env, ad_env::ENV_PASSWORD_FILE).map(Into::into),
+        None => crate::env::get(env, &s.env_name(ad_env::Var::PasswordFile)).map(Into::into),
     };
     AdConnection {
         url: Some(s.url.clone()),
         user: Some(s.user.clone()),
-        password_env: password_file
-            .is_none()
-            .then(|| ad_env::ENV_PASSWORD.to_string()),
+        password_env: password_file.is_none().then_some(password_var),
         password_file,
         ca_file: s.ca_file.clone(),
         base_dn: s.base_dn.clone(),
         starttls: s.transport == crate::ldap::settings::Transport::StartTls,
         insecure_skip_verify: s.insecure_skip_verify,
         sysvol: s.sysvol.clone(),
+        auth: None,
+        keytab_file: None,
+        principal: None,
+    }
+}
+
+/// `auth: kerberos`: the keytab and principal the run used (or the ticket cache: neither).
+fn kerberos_connection(
+    s: &crate::ldap::AdSettings,
+    k: &crate::ldap::kerberos::KerberosSettings,
+) -> AdConnection {
+    AdConnection {
+        url: Some(s.url.clone()),
+        user: None,
+        password_env: None,
+        password_file: None,
+        ca_file: s.ca_file.clone(),
+        base_dn: s.base_dn.clone(),
+        starttls: s.transport == crate::ldap::settings::Transport::StartTls,
+        insecure_skip_verify: s.insecure_skip_verify,
+        sysvol: s.sysvol.clone(),
+        auth: Some(hybridctl_core::spec::AdAuth::Kerberos),
+        keytab_file: k.keytab.as_ref().map(|k| k.file.clone()),
+        principal: k.keytab.as_ref().map(|k| k.principal.clone()),
     }
 }
 

@@ -2,6 +2,7 @@
 //! difference from the spec and applies it.
 
 pub mod ad;
+pub mod connections;
 pub mod discover;
 pub mod env;
 pub mod export;

@@ -9,6 +9,7 @@ use hybridctl_core::spec::Spec;
 use hybridctl_core::{Diagnostics, Kind, Provider};
 
 use crate::ad::AdProvider;
+use crate::connections::PerConnection;
 use crate::env::Env;
 use crate::gpo::GpoProvider;
 use crate::graph::{settings::GraphSettings, GraphProvider};
@@ -44,7 +45,9 @@ pub struct Providers {
 }
 
 /// Builds the providers `spec`'s resources need; each connects on first use. Every
-/// missing or unsafe connection setting is reported at once.
+/// missing or unsafe connection setting is reported at once. With several AD connections,
+/// the AD and GPO providers are one per connection the resources use, behind
+/// [`PerConnection`]; with one, the provider itself, as before.
 pub fn for_spec(spec: &Spec, env: &Env) -> Result<Providers, Diagnostics> {
     let needed: BTreeSet<ProviderId> = spec
         .resources
@@ -56,28 +59,31 @@ pub fn for_spec(spec: &Spec, env: &Env) -> Result<Providers, Diagnostics> {
         list: Vec::new(),
         warnings: Vec::new(),
     };
-    let mut ad: Option<Arc<AdSettings>> = None;
+    let mut ad: Option<Vec<(String, Arc<AdSettings>)>> = None;
     for id in needed {
         match id {
             ProviderId::Ad | ProviderId::Gpo => {
                 if ad.is_none() {
-                    match AdSettings::resolve(spec.connections.ad.as_ref(), env) {
-                        Ok(s) => {
-                            if s.insecure_skip_verify {
-                                out.warnings.push("TLS certificate verification is OFF for Active Directory (insecure_skip_verify); use this only against a lab".into());
-                            }
-                            ad = Some(Arc::new(s));
-                        }
+                    match ad_settings(spec, env, &mut out.warnings) {
+                        Ok(s) => ad = Some(s),
                         Err(d) => {
-                            diags.push(d);
+                            diags.extend(d);
                             continue;
                         }
                     }
                 }
-                let settings = Arc::clone(ad.as_ref().expect("resolved above"));
-                out.list.push(match id {
-                    ProviderId::Ad => Box::new(AdProvider::new(settings)),
-                    _ => Box::new(GpoProvider::new(settings)),
+                let settings = ad.as_ref().expect("resolved above");
+                let build = |s: &Arc<AdSettings>| -> Box<dyn Provider> {
+                    match id {
+                        ProviderId::Ad => Box::new(AdProvider::new(Arc::clone(s))),
+                        _ => Box::new(GpoProvider::new(Arc::clone(s))),
+                    }
+                };
+                out.list.push(match settings.as_slice() {
+                    [(_, one)] if !several(spec) => build(one),
+                    many => Box::new(PerConnection::new(
+                        many.iter().map(|(n, s)| (n.clone(), build(s))).collect(),
+                    )),
                 });
             }
             ProviderId::Graph => match GraphSettings::resolve(spec.connections.graph.as_ref(), env)
@@ -86,6 +92,45 @@ pub fn for_spec(spec: &Spec, env: &Env) -> Result<Providers, Diagnostics> {
                 Err(d) => diags.push(d),
             },
             ProviderId::Manual => out.list.push(Box::new(ManualProvider)),
+        }
+    }
+    diags.into_result(out)
+}
+
+fn several(spec: &Spec) -> bool {
+    hybridctl_core::connection::names(&spec.connections).len() > 1
+}
+
+/// The settings of every AD connection the resources use (of the single one, with one).
+fn ad_settings(
+    spec: &Spec,
+    env: &Env,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<(String, Arc<AdSettings>)>, Diagnostics> {
+    let names = hybridctl_core::connection::names(&spec.connections);
+    let used: BTreeSet<&str> = spec
+        .resources
+        .iter()
+        .filter_map(|r| r.connection())
+        .collect();
+    let mut diags = Diagnostics::default();
+    let mut out = Vec::new();
+    for name in &names {
+        if several(spec) && !used.contains(name.as_str()) {
+            continue;
+        }
+        let given = spec.connections.ad.as_ref().and_then(|c| c.get(name));
+        match AdSettings::resolve_named(name, given, env) {
+            Ok(s) => {
+                if s.insecure_skip_verify {
+                    warnings.push(match several(spec) {
+                        false => "TLS certificate verification is OFF for Active Directory (insecure_skip_verify); use this only against a lab".into(),
+                        true => format!("TLS certificate verification is OFF for AD connection `{name}` (insecure_skip_verify); use this only against a lab"),
+                    });
+                }
+                out.push((name.clone(), Arc::new(s)));
+            }
+            Err(d) => diags.push(d),
         }
     }
     diags.into_result(out)

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
-use hybridctl_core::spec::{Connections, Resource, Spec, SPEC_VERSION};
+use hybridctl_core::spec::{AdConnections, Connections, Resource, Spec, SPEC_VERSION};
 use std::sync::Arc;
 
 use hybridctl_core::Diagnostics;
@@ -14,6 +14,7 @@ use hybridctl_providers::export::{self as shared, Exported};
 use hybridctl_providers::gpo::GpoProvider;
 use hybridctl_providers::graph::settings::GraphSettings;
 use hybridctl_providers::graph::GraphProvider;
+use hybridctl_providers::ldap::settings::connections_in;
 use hybridctl_providers::ldap::AdSettings;
 
 use crate::args::ExportArgs;
@@ -26,17 +27,24 @@ pub async fn run(a: ExportArgs, ctx: &mut Context) -> Result<u8> {
         acl_objects.insert(0, "{domain}".into());
     }
     let needs_ad = !acl_objects.is_empty() || !a.gpo.is_empty() || a.password_policy || a.all;
-    let ad = match needs_ad {
-        true => Some(Arc::new(
-            AdSettings::resolve(None, &ctx.env).map_err(Diagnostics::from)?,
-        )),
-        false => None,
-    };
+    let mut ads: Vec<(String, Arc<AdSettings>)> = Vec::new();
+    if needs_ad {
+        let mut unset = Diagnostics::default();
+        for name in connection_names(&a.connection, &ctx.env)? {
+            match AdSettings::resolve_named(&name, None, &ctx.env) {
+                Ok(s) => ads.push((name, Arc::new(s))),
+                Err(d) => unset.push(d),
+            }
+        }
+        unset.into_result(())?;
+    }
+    let several = ads.len() > 1;
     let mut failed = Diagnostics::default();
-    if let Some(settings) = &ad {
+    for (name, settings) in &ads {
+        let start = exported.len();
         if !acl_objects.is_empty() {
             let req = AclRequest {
-                objects: acl_objects,
+                objects: acl_objects.clone(),
                 subtree: a.subtree,
                 principal: a.principal.clone(),
                 authoritative: a.authoritative,
@@ -69,6 +77,11 @@ pub async fn run(a: ExportArgs, ctx: &mut Context) -> Result<u8> {
                 Err(d) => failed.extend(d),
             }
         }
+        if several {
+            for e in &mut exported[start..] {
+                in_connection(&mut e.resource, name);
+            }
+        }
     }
     let graph = a.graph || a.all;
     if graph {
@@ -81,12 +94,68 @@ pub async fn run(a: ExportArgs, ctx: &mut Context) -> Result<u8> {
     // Every problem at once, and nothing written unless everything was read.
     failed.into_result(())?;
     let connections = Connections {
-        ad: ad.as_ref().map(|s| shared::ad_connection(s, &ctx.env)),
+        ad: match ads.as_slice() {
+            [] => None,
+            [(name, s)] if name == AdConnections::DEFAULT => {
+                Some(AdConnections::One(shared::ad_connection(s, &ctx.env)))
+            }
+            many => Some(AdConnections::Named(
+                many.iter()
+                    .map(|(n, s)| (n.clone(), shared::ad_connection(s, &ctx.env)))
+                    .collect(),
+            )),
+        },
         graph: graph.then(|| shared::graph_connection(&ctx.env)),
     };
     let files = render(&exported, &connections, HEADER);
     write(&a, files, ctx)?;
     Ok(exit::OK)
+}
+
+/// The connections `--connection` asks for: the unnamed one by default, `all` for every
+/// one the environment names.
+pub(crate) fn connection_names(
+    asked: &[String],
+    env: &hybridctl_providers::Env,
+) -> Result<Vec<String>> {
+    if asked.is_empty() {
+        return Ok(vec![AdConnections::DEFAULT.to_string()]);
+    }
+    let mut out: Vec<String> = Vec::new();
+    for name in asked {
+        if name == "all" {
+            let found = connections_in(env);
+            if found.is_empty() {
+                bail!("--connection all: the environment names no AD connection (set HYBRIDCTL_AD_URL, or HYBRIDCTL_AD_<NAME>_URL for each)");
+            }
+            out.extend(found);
+        } else {
+            out.push(name.clone());
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// An exported resource of one of several domains: it names its connection, and its name
+/// ends in the connection's so that names stay unique per kind.
+fn in_connection(r: &mut Resource, connection: &str) {
+    if let Some(c) = r.connection_mut() {
+        *c = Some(connection.to_string());
+    }
+    let name = match r {
+        Resource::AdAcl(x) => &mut x.name,
+        Resource::GpoSecurity(x) => &mut x.name,
+        Resource::AdPasswordPolicy(x) => &mut x.name,
+        Resource::AdEffectiveAccess(x) => &mut x.name,
+        Resource::EntraConnectPermissions(x) => &mut x.name,
+        Resource::GraphLicense(_)
+        | Resource::GraphAuthorizationPolicy(_)
+        | Resource::GraphDirectorySync(_)
+        | Resource::Manual(_) => return,
+    };
+    *name = format!("{name}-{connection}");
 }
 
 /// No version, date or host: a re-export of an unchanged domain is byte-identical,
@@ -213,6 +282,7 @@ mod tests {
         Exported {
             resource: Resource::AdAcl(AdAcl {
                 name: "ou-staff-corp".into(),
+                connection: None,
                 object: "OU=Staff,OU=Corp,{domain}".into(),
                 authoritative: false,
                 inheritance: None,
@@ -239,13 +309,23 @@ mod tests {
     }
 
     #[test]
+    fn a_resource_of_one_of_several_domains_names_its_connection() {
+        let mut r = acl().resource;
+        in_connection(&mut r, "emea");
+        assert_eq!(r.address().to_string(), "ad.acl.ou-staff-corp-emea@emea");
+        let mut l = licence().resource;
+        in_connection(&mut l, "emea");
+        assert_eq!(l.address().to_string(), "graph.license.entra-id-premium");
+    }
+
+    #[test]
     fn notes_become_comments_above_their_resource_and_the_spec_loads() {
         let connections = Connections {
-            ad: Some(AdConnection {
+            ad: Some(AdConnections::One(AdConnection {
                 url: Some("ldaps://dc01".into()),
                 password_env: Some("HYBRIDCTL_AD_PASSWORD".into()),
                 ..Default::default()
-            }),
+            })),
             graph: None,
         };
         let r = render(&[acl(), licence()], &connections, "# header");

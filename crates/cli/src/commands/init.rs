@@ -3,11 +3,13 @@
 //! or with clearly marked placeholders when offline.
 
 use anyhow::{bail, Context as _, Result};
-use hybridctl_core::spec::ConnectFeature;
+use hybridctl_core::spec::{AdConnections, ConnectFeature};
 use hybridctl_providers::discover;
+use hybridctl_providers::ldap::settings::{env_name, Var};
 use hybridctl_providers::ldap::AdSettings;
 
 use crate::args::{InitArgs, Procedure};
+use crate::commands::export::connection_names;
 use crate::{exit, Context};
 
 const TEMPLATE: &str = include_str!("templates/password-writeback.yaml");
@@ -54,102 +56,114 @@ pub async fn run(a: InitArgs, ctx: &mut Context) -> Result<u8> {
             bail!("{} exists; pass --force to replace it", out.display());
         }
     }
-    let settings = if a.offline {
-        None
-    } else {
-        AdSettings::resolve(None, &ctx.env).ok()
-    };
-    // Each value as it goes into the YAML; placeholders are quoted `'<...>'` where they
-    // stand as a value, bare where they sit inside a comment or a string.
-    let mut values: Vec<(&str, String)> = Vec::new();
-    let mut placeholders: Vec<&str> = Vec::new();
-    // The Entra ID connector's name, `<tenant>.onmicrosoft.com - AAD`, from the connector
-    // account's description. Inside a manual step, so not a must-replace placeholder.
-    let mut aad_connector: Option<String> = None;
-    let mut set =
-        |key: &'static str, value: Option<String>, placeholder: &str, inside_text: bool| {
-            let text = match value {
-                Some(v) => v,
-                None => {
-                    placeholders.push(key);
-                    if inside_text {
-                        format!("<{placeholder}>")
-                    } else {
-                        format!("'<{placeholder}>'")
-                    }
-                }
-            };
-            values.push((key, text));
-        };
-    match &settings {
-        Some(s) => {
-            let domain = discover::domain(s)
-                .await
-                .map_err(|d| anyhow::anyhow!("{d}"))?;
-            let connector = pick_connector(&a, &domain.connectors, ctx)?;
-            set("domain", Some(domain.dns_domain.clone()), "", true);
-            set("ldap_url", Some(s.url.clone()), "", false);
-            set("ldap_user", Some(s.user.clone()), "", false);
-            aad_connector = connector
-                .as_ref()
-                .and_then(|c| domain.tenants.get(c))
-                .map(|t| format!("{t} - AAD"));
-            let connector = connector.map(|c| format!("'{}\\{c}'", domain.netbios));
-            set(
-                "connector",
-                connector,
-                &format!(
-                    "{}\\MSOL_ and 12 hex digits: account of the AD connector",
-                    domain.netbios
-                ),
-                false,
-            );
-            set(
-                "gpo",
-                domain.root_gpo.clone(),
-                "the GPO linked at the domain root",
-                false,
-            );
-        }
-        None => {
-            ctx.err("init: no AD connection (HYBRIDCTL_AD_URL unset, or --offline): writing placeholders\n");
-            set("domain", None, "your domain", true);
-            set("ldap_url", None, "ldaps://your-dc.example.com", false);
-            set("ldap_user", None, "svc-hybridctl@example.com", false);
-            set(
-                "connector",
-                None,
-                "DOMAIN\\MSOL_ and 12 hex digits: account of the AD connector",
-                false,
-            );
-            set(
-                "gpo",
-                None,
-                "the GPO linked at the domain root, e.g. Default Domain Policy",
-                false,
-            );
-        }
+    let names = connection_names(&a.connection, &ctx.env)?;
+    for name in &names {
+        check_name(name)?;
     }
+    let several = names.len() > 1;
+    let mut found: Vec<Found> = Vec::new();
+    // The Entra ID connector's name, `<tenant>.onmicrosoft.com - AAD`, from the connector
+    // account's description (the tenant is the same for every domain). Inside a manual
+    // step, so not a must-replace placeholder.
+    let mut aad_connector: Option<String> = None;
+    for name in &names {
+        let settings = if a.offline {
+            None
+        } else {
+            AdSettings::resolve_named(name, None, &ctx.env).ok()
+        };
+        let mut f = Found {
+            connection: name.clone(),
+            ..Found::default()
+        };
+        match &settings {
+            Some(s) => {
+                // With several domains, an error says which one.
+                let in_connection = |e: String| {
+                    if several {
+                        anyhow::anyhow!("AD connection `{name}`: {e}")
+                    } else {
+                        anyhow::anyhow!("{e}")
+                    }
+                };
+                let domain = discover::domain(s)
+                    .await
+                    .map_err(|d| in_connection(d.to_string()))?;
+                let connector =
+                    pick_connector(&a, &domain.connectors, several.then_some(name), ctx)
+                        .map_err(|e| in_connection(format!("{e:#}")))?;
+                if aad_connector.is_none() {
+                    aad_connector = connector
+                        .as_ref()
+                        .and_then(|c| domain.tenants.get(c))
+                        .map(|t| format!("{t} - AAD"));
+                }
+                f.dns_domain = Some(domain.dns_domain);
+                f.url = Some(s.url.clone());
+                f.user = Some(s.user.clone());
+                f.netbios = Some(domain.netbios);
+                f.connector = connector;
+                f.gpo = domain.root_gpo;
+            }
+            None => ctx.err(&format!(
+                "init: no AD connection ({} unset, or --offline): writing placeholders\n",
+                env_name(name, Var::Url)
+            )),
+        }
+        found.push(f);
+    }
+    // Each value as it goes into the YAML (see `Value`).
+    let mut values: Vec<Value> = Vec::new();
+    let template = match found.as_slice() {
+        [one] => {
+            values.extend(one.values());
+            named(template, &one.connection)?
+        }
+        many => {
+            let every = if a.connection.iter().any(|c| c == "all") {
+                "all".to_string()
+            } else {
+                format!("[{}]", names.join(", "))
+            };
+            let (text, used) = several_connections(template, many, &every);
+            values.extend(used);
+            text
+        }
+    };
+    let template = template.as_str();
     let env = |k: &str| ctx.env.get(k).filter(|v| !v.is_empty()).cloned();
-    set(
+    values.push(Value::new(
         "tenant_id",
         env("HYBRIDCTL_GRAPH_TENANT_ID"),
         "tenant id",
         false,
-    );
-    set(
+    ));
+    values.push(Value::new(
         "client_id",
         env("HYBRIDCTL_GRAPH_CLIENT_ID"),
         "client id of the app registration",
         false,
-    );
-    // Only the placeholders the chosen template uses need replacing.
-    placeholders.retain(|k| template.contains(&format!("{{{{{k}}}}}")));
+    ));
+    // Only the placeholders the chosen template uses need replacing (in a spec for
+    // several connections, those already filled in count too).
+    let mut placeholders: Vec<&str> = Vec::new();
+    for v in values.iter().filter(|v| v.placeholder) {
+        if (v.filled || template.contains(&format!("{{{{{}}}}}", v.key)))
+            && !placeholders.contains(&v.key)
+        {
+            placeholders.push(v.key);
+        }
+    }
     let notice = if placeholders.is_empty() {
         "#".to_string()
     } else {
         format!("#\n# PLACEHOLDERS: the values written '<like this>' ({}) must be replaced before planning.", placeholders.join(", "))
     };
+    let mut values: Vec<(&str, String)> = values
+        .into_iter()
+        .filter(|v| !v.filled)
+        .map(|v| (v.key, v.text))
+        .collect();
     values.push(("notice", notice));
     values.push((
         "features",
@@ -182,8 +196,251 @@ pub async fn run(a: InitArgs, ctx: &mut Context) -> Result<u8> {
     Ok(exit::OK)
 }
 
+/// What init learned of one connection's domain; `None` where it did not connect.
+#[derive(Debug, Default)]
+struct Found {
+    connection: String,
+    dns_domain: Option<String>,
+    url: Option<String>,
+    user: Option<String>,
+    netbios: Option<String>,
+    /// The connector account's sAMAccountName.
+    connector: Option<String>,
+    /// The GPO linked at the domain root.
+    gpo: Option<String>,
+}
+
+/// One `{{key}}` of a template and its text. A placeholder is quoted `'<...>'` where it
+/// stands as a value, bare where it sits inside a comment or a string.
+#[derive(Debug)]
+struct Value {
+    key: &'static str,
+    text: String,
+    placeholder: bool,
+    /// Already written into the template (a spec for several connections).
+    filled: bool,
+}
+
+impl Value {
+    fn new(
+        key: &'static str,
+        value: Option<String>,
+        placeholder: &str,
+        inside_text: bool,
+    ) -> Value {
+        let (text, placeholder) = match value {
+            Some(v) => (v, false),
+            None if inside_text => (format!("<{placeholder}>"), true),
+            None => (format!("'<{placeholder}>'"), true),
+        };
+        Value {
+            key,
+            text,
+            placeholder,
+            filled: false,
+        }
+    }
+}
+
+impl Found {
+    /// This connection's values for the template's `{{domain}}`, `{{ldap_url}}`,
+    /// `{{ldap_user}}`, `{{connector}}` and `{{gpo}}`.
+    fn values(&self) -> Vec<Value> {
+        let netbios = self.netbios.as_deref().unwrap_or("DOMAIN");
+        vec![
+            Value::new("domain", self.dns_domain.clone(), "your domain", true),
+            Value::new(
+                "ldap_url",
+                self.url.clone(),
+                "ldaps://your-dc.example.com",
+                false,
+            ),
+            Value::new(
+                "ldap_user",
+                self.user.clone(),
+                "svc-hybridctl@example.com",
+                false,
+            ),
+            Value::new(
+                "connector",
+                self.connector.as_ref().map(|c| format!("'{netbios}\\{c}'")),
+                &format!("{netbios}\\MSOL_ and 12 hex digits: account of the AD connector"),
+                false,
+            ),
+            Value::new(
+                "gpo",
+                self.gpo.clone(),
+                "the GPO linked at the domain root, e.g. Default Domain Policy",
+                false,
+            ),
+        ]
+    }
+}
+
+/// The template's single connection block.
+const ONE: &str = "  ad:\n    url: {{ldap_url}}\n    user: {{ldap_user}}\n    password_env: HYBRIDCTL_AD_PASSWORD\n";
+
+/// A connection name as `connections.ad` accepts it.
+fn check_name(name: &str) -> Result<()> {
+    let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !valid {
+        bail!("--connection {name}: a connection name starts with a letter and holds only letters, digits, `-` and `_`");
+    }
+    Ok(())
+}
+
+/// The template's single connection, as it is written for connection `name`: unnamed
+/// for `default`; otherwise under its name, with its own password variable.
+fn named(template: &str, name: &str) -> Result<String> {
+    if name == AdConnections::DEFAULT {
+        return Ok(template.to_string());
+    }
+    check_name(name)?;
+    let block = format!(
+        "  ad:\n    {name}:\n      url: {{{{ldap_url}}}}\n      user: {{{{ldap_user}}}}\n      password_env: {}\n",
+        env_name(name, Var::Password)
+    );
+    debug_assert!(
+        template.contains(ONE),
+        "a template's connections.ad block changed"
+    );
+    Ok(template.replacen(ONE, &block, 1))
+}
+
+/// The template for several connections, with each connection's values written in:
+/// every connection under `connections.ad` (each with its own password variable); the
+/// kinds that take `connections` (the connector's permissions, the effective-access
+/// check) once with `connections: <every>`; the others once per connection, with
+/// `connection:` set and names ending in `-<connection>`. When the domains' connector
+/// accounts differ, the kinds that take `connections` are written per connection too:
+/// one resource names one account. Returns the template and the values written.
+fn several_connections(template: &str, found: &[Found], every: &str) -> (String, Vec<Value>) {
+    let values: Vec<Vec<Value>> = found.iter().map(Found::values).collect();
+    let text = |f: usize, key: &str| {
+        values[f]
+            .iter()
+            .find(|v| v.key == key)
+            .map(|v| v.text.clone())
+            .unwrap_or_default()
+    };
+    let fill = |chunk: &str, f: usize| {
+        values[f].iter().fold(chunk.to_string(), |c, v| {
+            c.replace(&format!("{{{{{}}}}}", v.key), &v.text)
+        })
+    };
+    // One account name every domain resolves on its own: the same sAMAccountName found
+    // in each, or a placeholder in each (offline).
+    let first = found[0].connector.as_deref();
+    let common = match first {
+        Some(c)
+            if found.iter().all(|f| {
+                f.connector
+                    .as_deref()
+                    .is_some_and(|x| x.eq_ignore_ascii_case(c))
+            }) =>
+        {
+            Some(Value::new("connector", Some(format!("'{c}'")), "", false))
+        }
+        None if found.iter().all(|f| f.connector.is_none()) => Some(Value::new(
+            "connector",
+            None,
+            "MSOL_ and 12 hex digits: account of the AD connector, the same name in every domain",
+            false,
+        )),
+        _ => None,
+    };
+
+    let (head, resources) = template
+        .split_once("resources:\n")
+        .expect("a template has resources");
+    debug_assert!(
+        head.contains(ONE),
+        "a template's connections.ad block changed"
+    );
+    let block: String = found
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            format!(
+                "    {}:\n      url: {}\n      user: {}\n      password_env: {}\n",
+                f.connection,
+                text(i, "ldap_url"),
+                text(i, "ldap_user"),
+                env_name(&f.connection, Var::Password)
+            )
+        })
+        .collect();
+    let domains: Vec<String> = (0..found.len()).map(|i| text(i, "domain")).collect();
+    let head = head
+        .replacen(ONE, &format!("  ad:\n{block}"), 1)
+        .replace("{{domain}}", &domains.join(", "));
+
+    let mut chunks: Vec<String> = Vec::new();
+    for chunk in resources.split("\n\n") {
+        let body = chunk.trim_end_matches('\n');
+        let tail = &chunk[body.len()..];
+        let lines: Vec<&str> = body.lines().collect();
+        let Some(at) = lines.iter().position(|l| l.starts_with("  - kind: ")) else {
+            chunks.push(chunk.to_string());
+            continue;
+        };
+        let comments = lines[..at].join("\n");
+        let resource = &lines[at..];
+        let kind = resource[0].trim_start_matches("  - kind: ").trim();
+        let with = |extra: &str, suffix: &str| -> String {
+            resource
+                .iter()
+                .map(|l| match l.strip_prefix("    name: ") {
+                    Some(n) => format!("    name: {n}{suffix}\n    {extra}"),
+                    None => l.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let for_every = matches!(kind, "entra_connect.permissions" | "ad.effective_access");
+        let written = match (&common, for_every) {
+            (Some(account), true) => Some(
+                with(&format!("connections: {every}"), "").replace("{{connector}}", &account.text),
+            ),
+            _ if for_every || matches!(kind, "ad.acl" | "gpo.security" | "ad.password_policy") => {
+                let copies: Vec<String> = found
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| {
+                        let c = &f.connection;
+                        fill(&with(&format!("connection: {c}"), &format!("-{c}")), i)
+                    })
+                    .collect();
+                Some(copies.join("\n"))
+            }
+            _ => None,
+        };
+        match written {
+            Some(w) if comments.is_empty() => chunks.push(format!("{w}{tail}")),
+            Some(w) => chunks.push(format!("{comments}\n{w}{tail}")),
+            None => chunks.push(chunk.to_string()),
+        }
+    }
+    let mut used: Vec<Value> = values.into_iter().flatten().collect();
+    used.extend(common);
+    used.retain(|v| template.contains(&format!("{{{{{}}}}}", v.key)));
+    for v in &mut used {
+        v.filled = true;
+    }
+    (format!("{head}resources:\n{}", chunks.join("\n\n")), used)
+}
+
 /// The connector account: the one given, the only one, or the one the user picks.
-fn pick_connector(a: &InitArgs, found: &[String], ctx: &mut Context) -> Result<Option<String>> {
+/// `connection` names the domain when the spec has several.
+fn pick_connector(
+    a: &InitArgs,
+    found: &[String],
+    connection: Option<&String>,
+    ctx: &mut Context,
+) -> Result<Option<String>> {
     if let Some(c) = &a.connector {
         if !found.iter().any(|f| f.eq_ignore_ascii_case(c)) {
             bail!(
@@ -199,7 +456,10 @@ fn pick_connector(a: &InitArgs, found: &[String], ctx: &mut Context) -> Result<O
     }
     match found {
         [] => {
-            ctx.err("init: no MSOL_* or Sync_* account in the domain: is Entra Connect installed? Writing a placeholder.\n");
+            let of = connection
+                .map(|c| format!(" of connection `{c}`"))
+                .unwrap_or_default();
+            ctx.err(&format!("init: no MSOL_* or Sync_* account in the domain{of}: is Entra Connect installed? Writing a placeholder.\n"));
             Ok(None)
         }
         [one] => Ok(Some(one.clone())),
@@ -208,7 +468,12 @@ fn pick_connector(a: &InitArgs, found: &[String], ctx: &mut Context) -> Result<O
             for (i, c) in many.iter().enumerate() {
                 ctx.out(&format!("  {}. {c}\n", i + 1));
             }
-            ctx.out("Which one does Entra Connect use for this forest? Number: ");
+            match connection {
+                Some(c) => ctx.out(&format!(
+                    "Which one does Entra Connect use for connection `{c}`'s forest? Number: "
+                )),
+                None => ctx.out("Which one does Entra Connect use for this forest? Number: "),
+            }
             let mut line = String::new();
             ctx.stdin.read_line(&mut line)?;
             let n: usize = line.trim().parse().context("answer with one of the numbers")?;
@@ -224,6 +489,175 @@ fn pick_connector(a: &InitArgs, found: &[String], ctx: &mut Context) -> Result<O
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_named_connection_goes_under_its_name_with_its_own_password_variable() {
+        for t in [TEMPLATE, ENTRA_CONNECT] {
+            assert_eq!(named(t, "default").unwrap(), t);
+            let emea = named(t, "emea").unwrap();
+            assert!(
+                emea.contains("  ad:\n    emea:\n      url: {{ldap_url}}\n      user: {{ldap_user}}\n      password_env: HYBRIDCTL_AD_EMEA_PASSWORD\n"),
+                "{emea}"
+            );
+        }
+        assert!(named(TEMPLATE, "9x").is_err());
+    }
+
+    fn lab(connection: &str, netbios: &str, connector: Option<&str>) -> Found {
+        let dns = format!("{}.example.test", netbios.to_lowercase());
+        Found {
+            connection: connection.into(),
+            url: Some(format!("ldaps://dc1.{dns}")),
+            user: Some(format!("svc@{dns}")),
+            dns_domain: Some(dns),
+            netbios: Some(netbios.into()),
+            connector: connector.map(str::to_string),
+            gpo: Some("Default Domain Policy".into()),
+        }
+    }
+
+    /// The spec as init writes it, every value left filled with a stand-in.
+    fn finished(text: &str) -> hybridctl_core::Spec {
+        let text = [
+            "notice",
+            "tenant_id",
+            "client_id",
+            "features",
+            "sync_scope",
+            "aad_connector",
+        ]
+        .iter()
+        .fold(text.to_string(), |t, k| {
+            let v = match *k {
+                "features" => "basic_read",
+                "sync_scope" => "{domain}",
+                "notice" => "#",
+                _ => "x",
+            };
+            t.replace(&format!("{{{{{k}}}}}"), v)
+        });
+        assert!(!text.contains("{{"), "{text}");
+        serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"))
+    }
+
+    fn addresses(spec: hybridctl_core::Spec) -> Vec<String> {
+        hybridctl_core::connection::expand(spec)
+            .resources
+            .iter()
+            .map(|r| r.address().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn several_connections_name_each_one_check_every_domain_once_and_the_rest_per_domain() {
+        let found = [
+            lab("corp", "LAB", Some("MSOL_817b9d8947c2")),
+            lab("emea", "LAB2", Some("msol_817B9D8947C2")),
+        ];
+        let (text, used) = several_connections(TEMPLATE, &found, "all");
+        assert!(used.iter().all(|v| v.filled && !v.placeholder), "{used:?}");
+        for want in [
+            "for lab.example.test, lab2.example.test.",
+            "  ad:\n    corp:\n      url: ldaps://dc1.lab.example.test\n      user: svc@lab.example.test\n      password_env: HYBRIDCTL_AD_CORP_PASSWORD\n    emea:\n      url: ldaps://dc1.lab2.example.test\n      user: svc@lab2.example.test\n      password_env: HYBRIDCTL_AD_EMEA_PASSWORD\n  graph:",
+            "    name: writeback-permissions-emea\n    connection: emea\n    object: \"{domain}\"\n    aces:\n      - principal: 'LAB2\\msol_817B9D8947C2'",
+            "    name: writeback-minimum-password-age-corp\n    connection: corp\n    gpo: Default Domain Policy\n",
+            // One account name, resolved in each domain.
+            "    name: writeback-reaches-synced-users\n    connections: all\n    principal: 'MSOL_817b9d8947c2'\n",
+        ] {
+            assert!(text.contains(want), "{want}\n{text}");
+        }
+        // The comment above a resource is written once, not once per domain.
+        assert_eq!(
+            text.matches("# A written-back password").count(),
+            1,
+            "{text}"
+        );
+        let spec = finished(&text);
+        let problems = hybridctl_core::validate::validate(&spec);
+        assert!(problems.is_empty(), "{problems}\n{text}");
+        assert_eq!(
+            addresses(spec),
+            [
+                "graph.license.sspr-licence",
+                "graph.authorization_policy.tenant",
+                "ad.acl.writeback-permissions-corp@corp",
+                "ad.acl.writeback-permissions-emea@emea",
+                "gpo.security.writeback-minimum-password-age-corp@corp",
+                "gpo.security.writeback-minimum-password-age-emea@emea",
+                "ad.effective_access.writeback-reaches-synced-users@corp",
+                "ad.effective_access.writeback-reaches-synced-users@emea",
+                "manual.writeback-in-portal",
+            ]
+        );
+
+        // The connections asked for by name are listed; entra-connect's permissions too.
+        let (text, _) = several_connections(ENTRA_CONNECT, &found, "[corp, emea]");
+        assert!(
+            text.contains("    name: connector\n    connections: [corp, emea]\n    account: 'MSOL_817b9d8947c2'\n"),
+            "{text}"
+        );
+        let spec = finished(&text);
+        assert!(hybridctl_core::validate::validate(&spec).is_empty());
+        assert_eq!(
+            addresses(spec),
+            [
+                "entra_connect.permissions.connector@corp",
+                "entra_connect.permissions.connector@emea"
+            ]
+        );
+    }
+
+    #[test]
+    fn different_connector_accounts_get_one_resource_per_domain_and_offline_placeholders_stay_marked(
+    ) {
+        let found = [
+            lab("corp", "LAB", Some("MSOL_aaaaaaaaaaaa")),
+            lab("emea", "LAB2", Some("MSOL_bbbbbbbbbbbb")),
+        ];
+        let (text, _) = several_connections(ENTRA_CONNECT, &found, "all");
+        for want in [
+            "    name: connector-corp\n    connection: corp\n    account: 'LAB\\MSOL_aaaaaaaaaaaa'\n",
+            "    name: connector-emea\n    connection: emea\n    account: 'LAB2\\MSOL_bbbbbbbbbbbb'\n",
+        ] {
+            assert!(text.contains(want), "{want}\n{text}");
+        }
+        assert!(!text.contains("    connections:"), "{text}");
+        assert!(hybridctl_core::validate::validate(&finished(&text)).is_empty());
+
+        // Offline: every value a placeholder, which validate refuses until replaced.
+        let offline = [
+            Found {
+                connection: "corp".into(),
+                ..Found::default()
+            },
+            Found {
+                connection: "emea".into(),
+                ..Found::default()
+            },
+        ];
+        let (text, used) = several_connections(TEMPLATE, &offline, "all");
+        let keys: std::collections::BTreeSet<&str> = used
+            .iter()
+            .filter(|v| v.placeholder)
+            .map(|v| v.key)
+            .collect();
+        assert_eq!(
+            keys,
+            ["connector", "domain", "gpo", "ldap_url", "ldap_user"].into()
+        );
+        assert!(
+            text.contains("    connections: all\n    principal: '<MSOL_ and 12 hex digits: account of the AD connector, the same name in every domain>'\n"),
+            "{text}"
+        );
+        let problems = hybridctl_core::validate::validate(&finished(&text)).to_string();
+        for want in [
+            "connections.ad.emea.url is still the placeholder",
+            "gpo.security.writeback-minimum-password-age-emea: gpo is still the placeholder",
+            "ad.effective_access.writeback-reaches-synced-users: principal is still the placeholder",
+        ] {
+            assert!(problems.contains(want), "{want}\n{problems}");
+        }
+    }
 
     #[test]
     fn features_parse_default_and_list_the_known_ones_on_error() {

@@ -222,7 +222,8 @@ fn graph_and_ad() -> Connections {
     serde_json::from_value(serde_json::json!({
         "ad": {"url": "ldaps://dc", "user": "u", "password_env": "P", "password_file": "/p",
                "ca_file": "/ca", "base_dn": "DC=x", "starttls": true,
-               "insecure_skip_verify": true, "sysvol": "/mnt"},
+               "insecure_skip_verify": true, "sysvol": "/mnt", "auth": "kerberos",
+               "keytab_file": "/k.keytab", "principal": "svc@REALM"},
         "graph": {"tenant_id": "t", "client_id": "c", "client_secret_env": "S",
                   "certificate_file": "/c", "private_key_file": "/k", "cloud": "usgov",
                   "ca_file": "/gca"}
@@ -290,7 +291,10 @@ fn conflicting_connections_name_both_files() {
     let c = graph_and_ad();
     let mut other = c.clone();
     other.graph.as_mut().unwrap().tenant_id = Some("other".into());
-    other.ad.as_mut().unwrap().url = Some("ldaps://other".into());
+    let Some(crate::spec::AdConnections::One(ad)) = other.ad.as_mut() else {
+        panic!("the fixture has one AD connection")
+    };
+    ad.url = Some("ldaps://other".into());
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("a.yaml"), connections_yaml(&c)).unwrap();
     std::fs::write(dir.path().join("b.yaml"), connections_yaml(&other)).unwrap();

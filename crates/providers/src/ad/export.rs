@@ -140,6 +140,7 @@ pub async fn acls(
         let inheritance =
             (o.dacl.control & control::DACL_PROTECTED != 0).then_some(Inheritance::Disabled);
         let mut resource = AdAcl {
+            connection: None,
             name: String::new(),
             object: object.clone(),
             authoritative: false,
@@ -149,6 +150,7 @@ pub async fn acls(
         if req.authoritative {
             let (exact, exact_notes) = entries(&o.dacl, &dir, &written, only.as_ref(), false);
             let owned = AdAcl {
+                connection: None,
                 name: String::new(),
                 object,
                 authoritative: true,
@@ -531,6 +533,7 @@ pub fn password_policy_of(head: &ldap::DomainHead) -> Exported {
     }
     Exported {
         resource: Resource::AdPasswordPolicy(AdPasswordPolicy {
+            connection: None,
             name: "domain".into(),
             password_policy: (p != PasswordPolicy::default()).then_some(p),
             account_lockout_policy: (l != AccountLockoutPolicy::default()).then_some(l),

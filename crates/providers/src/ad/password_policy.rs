@@ -151,6 +151,7 @@ mod tests {
             gp_link: String::new(),
         };
         let spec = AdPasswordPolicy {
+            connection: None,
             name: "p".into(),
             password_policy: Some(PasswordPolicy {
                 password_must_meet_complexity_requirements: Some(true),
@@ -179,6 +180,7 @@ mod tests {
             gp_link: String::new(),
         };
         let spec = AdPasswordPolicy {
+            connection: None,
             name: "p".into(),
             password_policy: Some(PasswordPolicy {
                 maximum_password_age: Some(hybridctl_core::spec::Interval::Count(10)),

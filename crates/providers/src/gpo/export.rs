@@ -185,6 +185,7 @@ pub fn from_entries(entries: &[(String, String, String)]) -> (GpoSecurity, Vec<S
             .insert(key.clone(), template_value(value));
     }
     let spec = GpoSecurity {
+        connection: None,
         name: String::new(),
         gpo: String::new(),
         password_policy: (password != PasswordPolicy::default()).then_some(password),

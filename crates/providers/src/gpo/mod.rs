@@ -17,6 +17,8 @@ use async_trait::async_trait;
 use hybridctl_core::spec::Resource;
 use hybridctl_core::{Diagnostic, Diagnostics, Kind, Provider, ResourcePlan};
 
+use crate::ldap::kerberos::KerberosSettings;
+use crate::ldap::settings::Auth;
 use crate::ldap::{self, AdSettings, Connection, DomainHead};
 use observed::{GpoTarget, Observed};
 use sysvol::{LocalSysvol, Location, SmbSysvol, Sysvol};
@@ -87,8 +89,11 @@ impl GpoProvider {
             Location::Smb { server, share } => {
                 let (server, share) = (server.clone(), share.clone());
                 let settings = Arc::clone(&self.settings);
-                tokio::task::spawn_blocking(move || {
-                    SmbSysvol::connect(&server, &share, &settings.user, &settings.password)
+                tokio::task::spawn_blocking(move || match &settings.auth {
+                    Auth::Kerberos(k) => kerberos_sysvol(&server, &share, k),
+                    Auth::Password => {
+                        SmbSysvol::connect(&server, &share, &settings.user, &settings.password)
+                    }
                 })
                 .await
                 .expect("SMB connect panicked")
@@ -98,6 +103,12 @@ impl GpoProvider {
         opened.map_err(|e| {
             let d = Diagnostic::new(format!("SYSVOL is not readable: {e}"));
             match e {
+                sysvol::SysvolError::Kerberos { source, .. } => d.hint(source.hint()),
+                sysvol::SysvolError::Session { .. }
+                    if matches!(self.settings.auth, Auth::Kerberos(_)) =>
+                {
+                    d.hint("SMB uses the same Kerberos ticket as LDAP (service cifs/<host>): check the share with `smbclient //<host>/SYSVOL --use-kerberos=required` and the same KRB5_CONFIG and KRB5CCNAME")
+                }
                 sysvol::SysvolError::Session { .. } => d.hint(
                     "check the user and password hybridctl binds with; they are also its SMB login",
                 ),
@@ -193,4 +204,25 @@ impl GpoProvider {
         let seen = Observed::read(&s.sysvol, &gpo).await?;
         Ok((gpo, seen))
     }
+}
+
+/// SYSVOL with the run's Kerberos identity: the ticket is (re)acquired first, so the cache
+/// libsmbclient reads holds a valid one even when the LDAP bind was hours ago.
+fn kerberos_sysvol(
+    server: &str,
+    share: &str,
+    k: &KerberosSettings,
+) -> Result<SmbSysvol, sysvol::SysvolError> {
+    let unc = format!("\\\\{server}\\{share}");
+    let err = |source| sysvol::SysvolError::Kerberos {
+        share: unc.clone(),
+        source,
+    };
+    ldap::kerberos::acquire(k).map_err(err)?;
+    let ccache = ldap::kerberos::ccache_name(k).map_err(err)?;
+    let principal = match &k.keytab {
+        Some(kt) => kt.principal.clone(),
+        None => ldap::kerberos::cache_principal(k).map_err(err)?,
+    };
+    SmbSysvol::connect_kerberos(server, share, &principal, &k.identity(), ccache.as_deref())
 }

@@ -261,6 +261,7 @@ mod tests {
 
     fn spec_with(section: &str, key: &str, value: TemplateValue) -> (Spec, GpoSecurity) {
         let g = GpoSecurity {
+            connection: None,
             name: "g".into(),
             gpo: "Default Domain Policy".into(),
             password_policy: None,

@@ -29,6 +29,11 @@ pub enum SysvolError {
     Write { path: String, source: io::Error },
     #[error("cannot create the folder {path}: {source}")]
     CreateDir { path: String, source: io::Error },
+    #[error("cannot open {share} with Kerberos: {source}")]
+    Kerberos {
+        share: String,
+        source: crate::ldap::kerberos::KerberosError,
+    },
 }
 
 /// Paths are relative to the share, `/`-separated: `lab.example.test/Policies/{GUID}/GPT.INI`.
@@ -158,6 +163,62 @@ impl SmbSysvol {
         client.stat("/").map_err(|e| SysvolError::Session {
             share: unc.clone(),
             reason: session_reason(&io_error(e), user),
+        })?;
+        Ok(SmbSysvol {
+            client,
+            server: server.to_string(),
+            share: share.to_string(),
+        })
+    }
+
+    /// Connects to `\\server\share` with the Kerberos ticket in `ccache` (the run's
+    /// private cache for a keytab, or KRB5CCNAME); no password, no fallback to NTLM.
+    /// libsmbclient links Samba's own Kerberos library, which reads the cache named by
+    /// the process's KRB5CCNAME, so that is where the run's cache is named.
+    pub fn connect_kerberos(
+        server: &str,
+        share: &str,
+        principal: &str,
+        identity: &str,
+        ccache: Option<&str>,
+    ) -> Result<SmbSysvol, SysvolError> {
+        let unc = format!("\\\\{server}\\{share}");
+        if let Some(c) = ccache {
+            if std::env::var("KRB5CCNAME").ok().as_deref() != Some(c) {
+                // Only this process's environment; read by libsmbclient at session set-up.
+                std::env::set_var("KRB5CCNAME", c);
+            }
+        }
+        // libsmbclient treats an empty user as anonymous: name the ticket's principal
+        // (the password stays empty, so Samba takes the cache in KRB5CCNAME).
+        let (account, realm) = principal.split_once('@').unwrap_or((principal, ""));
+        let credentials = SmbCredentials::default()
+            .server(format!("smb://{server}"))
+            .share(format!("/{share}"))
+            .username(account)
+            .workgroup(realm);
+        let options = SmbOptions::default()
+            .one_share_per_server(true)
+            .use_kerberos(true)
+            .use_ccache(true)
+            .fallback_after_kerberos(false)
+            .no_auto_anonymous_login(true)
+            .encryption_level(SmbEncryptionLevel::Require);
+        let client = SmbClient::new(credentials, options).map_err(|e| SysvolError::Session {
+            share: unc.clone(),
+            reason: e.to_string(),
+        })?;
+        client.stat("/").map_err(|e| {
+            let e = io_error(e);
+            SysvolError::Session {
+                share: unc.clone(),
+                reason: match (e.kind(), e.raw_os_error()) {
+                    (ErrorKind::PermissionDenied, _) | (_, Some(libc_eperm::EPERM)) => {
+                        format!("the server refused the Kerberos SMB login of {identity}")
+                    }
+                    _ => session_reason(&e, identity),
+                },
+            }
         })?;
         Ok(SmbSysvol {
             client,

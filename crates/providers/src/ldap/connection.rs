@@ -10,7 +10,8 @@ use ldap3::{
     SearchEntry,
 };
 
-use super::settings::{AdSettings, Transport};
+use super::kerberos::KerberosError;
+use super::settings::{AdSettings, Auth, Transport};
 use crate::tls::TlsError;
 
 /// Never ask a DC for more than this per page: AD caps unpaged results at 1000.
@@ -39,6 +40,12 @@ pub enum ConnectError {
     Bind { user: String, rc: u32, text: String },
     #[error("cannot read the rootDSE of {url}: {source}")]
     RootDse { url: String, source: LdapError },
+    #[error("Kerberos bind to {url} as {identity} failed: {source}")]
+    Kerberos {
+        url: String,
+        identity: String,
+        source: KerberosError,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -132,6 +139,17 @@ impl Connection {
             })?;
         ldap3::drive!(conn);
         ldap.with_timeout(OP_TIMEOUT);
+        if let Auth::Kerberos(k) = &s.auth {
+            // Never a fallback to the simple bind: a failure here ends the run.
+            super::kerberos::bind(&mut ldap, k)
+                .await
+                .map_err(|source| ConnectError::Kerberos {
+                    url: s.url.clone(),
+                    identity: k.identity(),
+                    source,
+                })?;
+            return finish_open(ldap, s).await;
+        }
         let bind = ldap.simple_bind(&s.user, s.password.expose()).await;
         match bind.and_then(|r| r.success()) {
             Ok(_) => {}
@@ -149,6 +167,13 @@ impl Connection {
                 })
             }
         }
+        finish_open(ldap, s).await
+    }
+}
+
+/// After the bind: the naming contexts every provider needs.
+async fn finish_open(mut ldap: Ldap, s: &AdSettings) -> Result<Connection, ConnectError> {
+    {
         let root = read_root_dse(&mut ldap)
             .await
             .map_err(|source| ConnectError::RootDse {
@@ -158,7 +183,9 @@ impl Connection {
         tracing::debug!(url = %s.url, user = %s.user, default_nc = %root.default_nc, "bound to AD");
         Ok(Connection { ldap, root })
     }
+}
 
+impl Connection {
     /// A paged subtree (or other scope) search; returns every entry.
     pub async fn search(
         &mut self,

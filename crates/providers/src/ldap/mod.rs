@@ -4,6 +4,7 @@
 
 pub mod connection;
 pub mod domain_head;
+pub mod kerberos;
 pub mod settings;
 pub mod socket;
 
@@ -18,17 +19,18 @@ pub fn connect_diagnostic(e: ConnectError, s: &AdSettings) -> Diagnostic {
     let hint = match &e {
         ConnectError::CaFile { .. } => format!(
             "point ca_file / {} at a PEM file of the CA that issued the DC's certificate",
-            settings::ENV_CA_FILE
+            s.env_name(settings::Var::CaFile)
         ),
+        ConnectError::Kerberos { source, .. } => source.hint(),
         ConnectError::Bind { .. } => format!(
             "check the user ({}) and the password in {} or the variable named by password_env",
             s.user,
-            settings::ENV_PASSWORD
+            s.env_name(settings::Var::Password)
         ),
         ConnectError::Connect { .. } if connection::is_certificate_error(&e) => format!(
             "the DC's certificate is not trusted: set ca_file / {} to the CA that issued it (for a lab only, {}=1 skips the check)",
-            settings::ENV_CA_FILE,
-            settings::ENV_INSECURE
+            s.env_name(settings::Var::CaFile),
+            s.env_name(settings::Var::InsecureSkipVerify)
         ),
         _ => format!("check that {} is right and the DC is reachable from here", s.url),
     };

@@ -524,6 +524,8 @@ mod tests {
         holder: bool,
     ) -> EntraConnectPermissions {
         EntraConnectPermissions {
+            connection: None,
+            connections: None,
             name: "c".into(),
             account: "LAB\\MSOL_1".into(),
             features,
