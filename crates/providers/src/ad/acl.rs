@@ -49,6 +49,7 @@ use serde::{Deserialize, Serialize};
 
 use super::directory::{Directory, PrincipalError};
 use super::rights::{applies_to_words, mask, AppliesTo};
+use super::schema::Lookups;
 use super::security::{ace_flags, ace_to_sddl, ace_type, control, AccessAce, Ace, Guid, Sid};
 
 /// What makes two ACEs the same grant, ignoring bookkeeping flags and how the mask is
@@ -574,6 +575,19 @@ pub fn rebuild(aces: &[Ace], removes: &[AccessAce], adds: &[AccessAce]) -> Vec<A
 }
 
 /// How an ACE is shown: ADUC's words, and its SDDL.
+/// The object types and classes `aces` name: what the schema must hold to show them in
+/// ADUC's words.
+pub fn lookups_of_aces<'a>(aces: impl IntoIterator<Item = &'a Ace>) -> Lookups {
+    let mut l = Lookups::default();
+    for a in aces.into_iter().filter_map(Ace::as_access) {
+        a.object_type
+            .into_iter()
+            .chain(a.inherited_object_type)
+            .for_each(|g| l.guid(g));
+    }
+    l
+}
+
 pub fn entry(ace: &Ace, dir: &Directory) -> Entry {
     let code = Some(ace_to_sddl(ace, Some(&dir.domain_sid)));
     let Some(a) = ace.as_access() else {

@@ -1,13 +1,19 @@
 //! Names resolved against the live directory, never a table that can go stale: the
-//! domain's own names, its schema and extended rights (read once per run in a few paged
-//! searches, then interpreted by [`Schema`]), and principals, looked up in batches.
+//! domain's own names, its schema and extended rights (interpreted by [`Schema`]), and
+//! principals, looked up in batches.
+//!
+//! The schema is read only as far as a run needs it: [`Directory::learn`] asks, in one
+//! filtered search of the schema and one of the extended rights, for just the names and
+//! GUIDs a plan uses or finds on objects (the whole schema is ~1,700 entries and ~140 ms
+//! to read, more than half of a one-resource plan). [`Directory::load_schema`] reads it
+//! all, for suggestions on the error path and for export.
 
 use std::collections::{BTreeSet, HashMap};
 
 use hybridctl_core::suggest;
 use ldap3::{ldap_escape, Scope};
 
-use super::schema::{RightEntry, Schema, SchemaEntry};
+use super::schema::{right_cns, Lookups, RightEntry, Schema, SchemaEntry};
 use super::security::{Guid, Sid};
 use crate::ldap::connection::{escape_bytes, first, first_bin, Connection, OpError};
 
@@ -53,8 +59,79 @@ pub struct Directory {
     pub dns_domain: String,
     pub domain_sid: Sid,
     pub schema: Schema,
+    /// What [`Directory::learn`] already asked the schema for (found or not).
+    asked: Lookups,
     /// Display names of SIDs seen so far (`LAB\sam`, `BUILTIN\Administrators`).
     names: HashMap<Sid, String>,
+}
+
+/// The attributes read of a schema entry and of an extended right.
+const SCHEMA_ATTRS: &[&str] = &[
+    "lDAPDisplayName",
+    "cn",
+    "schemaIDGUID",
+    "objectClass",
+    "attributeSecurityGUID",
+];
+const RIGHT_ATTRS: &[&str] = &["cn", "displayName", "rightsGuid", "validAccesses"];
+const SCHEMA_CLASSES: &str = "(|(objectClass=attributeSchema)(objectClass=classSchema))";
+const RIGHT_CLASS: &str = "(objectClass=controlAccessRight)";
+
+/// Filter terms for the schema entries `l` may resolve through: by lDAPDisplayName or cn
+/// (as written, and with hyphens for spaces), and by schemaIDGUID.
+pub fn schema_terms(l: &Lookups) -> Vec<String> {
+    let mut out = Vec::new();
+    for n in l.names() {
+        out.push(format!("(lDAPDisplayName={})", ldap_escape(n)));
+        out.push(format!("(cn={})", ldap_escape(n)));
+        if n.contains(' ') {
+            out.push(format!("(cn={})", ldap_escape(n.replace(' ', "-"))));
+        }
+    }
+    out.extend(
+        l.guids()
+            .map(|g| format!("(schemaIDGUID={})", escape_bytes(&g.0))),
+    );
+    out
+}
+
+/// Filter terms for the extended rights `l` may resolve through: by displayName, by the
+/// cns the name may stand for ([`right_cns`]), and by rightsGuid.
+pub fn right_terms(l: &Lookups) -> Vec<String> {
+    let mut out = Vec::new();
+    for n in l.names() {
+        out.push(format!("(displayName={})", ldap_escape(n)));
+        out.push(format!("(cn={})", ldap_escape(n)));
+        for cn in right_cns(n).into_iter().filter(|cn| cn != n) {
+            out.push(format!("(cn={})", ldap_escape(&cn)));
+        }
+    }
+    out.extend(l.guids().map(|g| format!("(rightsGuid={g})")));
+    out
+}
+
+fn schema_entry(e: &ldap3::SearchEntry) -> Option<SchemaEntry> {
+    Some(SchemaEntry {
+        ldap_name: first(e, "lDAPDisplayName")?,
+        cn: first(e, "cn")?,
+        guid: first_bin(e, "schemaIDGUID").and_then(|b| Guid::from_slice(&b))?,
+        is_class: e.attrs.iter().any(|(k, v)| {
+            k.eq_ignore_ascii_case("objectClass")
+                && v.iter().any(|c| c.eq_ignore_ascii_case("classSchema"))
+        }),
+        property_set: first_bin(e, "attributeSecurityGUID").and_then(|b| Guid::from_slice(&b)),
+    })
+}
+
+fn right_entry(e: &ldap3::SearchEntry) -> Option<RightEntry> {
+    Some(RightEntry {
+        cn: first(e, "cn")?,
+        display_name: first(e, "displayName"),
+        guid: first(e, "rightsGuid")?.parse().ok()?,
+        valid_accesses: first(e, "validAccesses")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0),
+    })
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -123,66 +200,91 @@ impl Directory {
             .and_then(|e| first(e, "dnsRoot"))
             .unwrap_or_default();
 
-        let objects = conn
-            .search(
-                &root.schema_nc,
-                Scope::OneLevel,
-                "(|(objectClass=attributeSchema)(objectClass=classSchema))",
-                &[
-                    "lDAPDisplayName",
-                    "cn",
-                    "schemaIDGUID",
-                    "objectClass",
-                    "attributeSecurityGUID",
-                ],
-            )
-            .await?
-            .iter()
-            .filter_map(|e| {
-                Some(SchemaEntry {
-                    ldap_name: first(e, "lDAPDisplayName")?,
-                    cn: first(e, "cn")?,
-                    guid: first_bin(e, "schemaIDGUID").and_then(|b| Guid::from_slice(&b))?,
-                    is_class: e.attrs.iter().any(|(k, v)| {
-                        k.eq_ignore_ascii_case("objectClass")
-                            && v.iter().any(|c| c.eq_ignore_ascii_case("classSchema"))
-                    }),
-                    property_set: first_bin(e, "attributeSecurityGUID")
-                        .and_then(|b| Guid::from_slice(&b)),
-                })
-            })
-            .collect();
-        let rights = conn
-            .search(
-                &format!("CN=Extended-Rights,{}", root.config_nc),
-                Scope::OneLevel,
-                "(objectClass=controlAccessRight)",
-                &["cn", "displayName", "rightsGuid", "validAccesses"],
-            )
-            .await?
-            .iter()
-            .filter_map(|e| {
-                Some(RightEntry {
-                    cn: first(e, "cn")?,
-                    display_name: first(e, "displayName"),
-                    guid: first(e, "rightsGuid")?.parse().ok()?,
-                    valid_accesses: first(e, "validAccesses")
-                        .and_then(|v| v.parse().ok())
-                        .unwrap_or(0),
-                })
-            })
-            .collect();
-        let schema = Schema::new(objects, rights);
-        let (attributes, classes, rights) = schema.counts();
-        tracing::debug!(attributes, classes, rights, "schema loaded");
         Ok(Directory {
             domain_dn,
             netbios,
             dns_domain,
             domain_sid,
-            schema,
+            schema: Schema::partial(),
+            asked: Lookups::default(),
             names: HashMap::new(),
         })
+    }
+
+    /// Reads the whole schema and every extended right (replacing what was learned).
+    pub async fn load_schema(&mut self, conn: &mut Connection) -> Result<(), OpError> {
+        if self.schema.is_complete() {
+            return Ok(());
+        }
+        let root = conn.root.clone();
+        let objects = conn
+            .search(
+                &root.schema_nc,
+                Scope::OneLevel,
+                SCHEMA_CLASSES,
+                SCHEMA_ATTRS,
+            )
+            .await?
+            .iter()
+            .filter_map(schema_entry)
+            .collect();
+        let rights = conn
+            .search(
+                &format!("CN=Extended-Rights,{}", root.config_nc),
+                Scope::OneLevel,
+                RIGHT_CLASS,
+                RIGHT_ATTRS,
+            )
+            .await?
+            .iter()
+            .filter_map(right_entry)
+            .collect();
+        self.schema = Schema::new(objects, rights);
+        let (attributes, classes, rights) = self.schema.counts();
+        tracing::debug!(attributes, classes, rights, "whole schema loaded");
+        Ok(())
+    }
+
+    /// Reads the schema entries and extended rights `wanted` may resolve through, in one
+    /// filtered search of each per batch; nothing when all was asked before.
+    pub async fn learn(&mut self, conn: &mut Connection, wanted: &Lookups) -> Result<(), OpError> {
+        if self.schema.is_complete() {
+            return Ok(());
+        }
+        let new = wanted.minus(&self.asked);
+        if new.is_empty() {
+            return Ok(());
+        }
+        let root = conn.root.clone();
+        let mut objects = Vec::new();
+        for chunk in schema_terms(&new).chunks(BATCH) {
+            let filter = format!("(&{SCHEMA_CLASSES}(|{}))", chunk.concat());
+            let found = conn
+                .search(&root.schema_nc, Scope::OneLevel, &filter, SCHEMA_ATTRS)
+                .await?;
+            objects.extend(found.iter().filter_map(schema_entry));
+        }
+        let mut rights = Vec::new();
+        for chunk in right_terms(&new).chunks(BATCH) {
+            let filter = format!("(&{RIGHT_CLASS}(|{}))", chunk.concat());
+            let found = conn
+                .search(
+                    &format!("CN=Extended-Rights,{}", root.config_nc),
+                    Scope::OneLevel,
+                    &filter,
+                    RIGHT_ATTRS,
+                )
+                .await?;
+            rights.extend(found.iter().filter_map(right_entry));
+        }
+        tracing::debug!(
+            objects = objects.len(),
+            rights = rights.len(),
+            "schema entries learned"
+        );
+        self.schema.add(objects, rights);
+        self.asked.extend(new);
+        Ok(())
     }
 
     /// A directory known without a DC, for unit tests of code that reads one.
@@ -194,6 +296,7 @@ impl Directory {
             dns_domain: "lab.example.test".into(),
             domain_sid: domain_sid.parse().expect("test SID parses"),
             schema,
+            asked: Lookups::default(),
             names: HashMap::new(),
         }
     }
@@ -428,6 +531,47 @@ impl Lookup {
             Lookup::Sam(n) => Some(n),
             Lookup::Upn(u) => u.split('@').next(),
             _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filter_terms_ask_for_each_name_every_way_it_is_stored() {
+        let mut l = Lookups::default();
+        l.right("Reset password");
+        l.right("Write pwdLastSet");
+        l.right("00299570-246d-11d0-a768-00aa006e0529");
+        assert_eq!(
+            schema_terms(&l),
+            [
+                "(lDAPDisplayName=pwdLastSet)",
+                "(cn=pwdLastSet)",
+                "(lDAPDisplayName=Reset password)",
+                "(cn=Reset password)",
+                "(cn=Reset-password)",
+                "(lDAPDisplayName=Write pwdLastSet)",
+                "(cn=Write pwdLastSet)",
+                "(cn=Write-pwdLastSet)",
+                "(schemaIDGUID=\\70\\95\\29\\00\\6d\\24\\d0\\11\\a7\\68\\00\\aa\\00\\6e\\05\\29)",
+            ]
+        );
+        let rights = right_terms(&l);
+        assert!(rights.contains(&"(displayName=Reset password)".to_string()));
+        assert!(rights.contains(&"(cn=Reset-password)".to_string()));
+        assert!(rights.contains(&"(cn=User-Force-Change-Password)".to_string()));
+        assert!(rights.contains(&"(rightsGuid=00299570-246d-11d0-a768-00aa006e0529)".to_string()));
+    }
+
+    #[test]
+    fn names_from_a_spec_are_escaped_in_filters() {
+        let mut l = Lookups::default();
+        l.class("x)(objectClass=*");
+        for t in schema_terms(&l).iter().chain(&right_terms(&l)) {
+            assert!(!t.contains(")(objectClass=*"), "{t}");
         }
     }
 }

@@ -14,6 +14,7 @@ use ldap3::{ldap_escape, Scope};
 use super::access::{self, Object, Token, Verdict, Wanted};
 use super::acl::normalize_dn;
 use super::directory::Directory;
+use super::schema::Lookups;
 use super::security::{ace_to_sddl, control, Ace, Acl, SecurityDescriptor, Sid};
 use crate::ldap::connection::{escape_bytes, first, first_bin, result_code, Connection};
 use crate::ldap::op_diagnostic;
@@ -393,7 +394,7 @@ pub async fn read_and_plan(
     let principal = dir.display(&sid);
 
     // The objects in scope.
-    let mut objects = Vec::new();
+    let mut found = Vec::new();
     let mut seen = HashSet::new();
     for b in &bases {
         let entries = match conn
@@ -430,43 +431,54 @@ pub async fn read_and_plan(
             }
             Err(e) => return Err(op_diagnostic(e).at(address).into()),
         };
-        for e in entries {
-            if !seen.insert(normalize_dn(&e.dn)) {
-                continue;
-            }
-            let Some(bytes) = first_bin(&e, "nTSecurityDescriptor") else {
-                return Err(err(format!(
-                    "the DC returned no security descriptor for `{}`",
-                    e.dn
-                ))
-                .hint("hybridctl's account needs Read permissions on every object in scope")
-                .into());
-            };
-            let sd = SecurityDescriptor::decode(&bytes).map_err(|x| {
-                err(format!(
-                    "cannot read the security descriptor of `{}`: {x}",
-                    e.dn
-                ))
-            })?;
-            let class = e
-                .attrs
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case("objectClass"))
-                .and_then(|(_, v)| v.last())
-                .and_then(|c| dir.schema.class_guid(c));
-            objects.push(ScopeObject {
-                dn: e.dn.clone(),
-                sd,
-                object: Object {
-                    sid: first_bin(&e, "objectSid")
-                        .and_then(|b| Sid::decode(&b).ok())
-                        .map(|(s, _)| s),
-                    class,
-                },
-                admin_count: first(&e, "adminCount").as_deref() == Some("1"),
-                pso: first(&e, "msDS-ResultantPSO").map(|dn| (dn, 0.0)),
-            });
-        }
+        found.extend(
+            entries
+                .into_iter()
+                .filter(|e| seen.insert(normalize_dn(&e.dn))),
+        );
+    }
+    // Their classes, by the name the DC gives (the most specific comes last).
+    let class_name = |e: &ldap3::SearchEntry| -> Option<String> {
+        e.attrs
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("objectClass"))
+            .and_then(|(_, v)| v.last().cloned())
+    };
+    let mut classes = Lookups::default();
+    found
+        .iter()
+        .filter_map(class_name)
+        .for_each(|c| classes.class(&c));
+    dir.learn(conn, &classes).await.map_err(op_diagnostic)?;
+    let mut objects = Vec::new();
+    for e in found {
+        let Some(bytes) = first_bin(&e, "nTSecurityDescriptor") else {
+            return Err(err(format!(
+                "the DC returned no security descriptor for `{}`",
+                e.dn
+            ))
+            .hint("hybridctl's account needs Read permissions on every object in scope")
+            .into());
+        };
+        let sd = SecurityDescriptor::decode(&bytes).map_err(|x| {
+            err(format!(
+                "cannot read the security descriptor of `{}`: {x}",
+                e.dn
+            ))
+        })?;
+        let class = class_name(&e).and_then(|c| dir.schema.class_guid(&c));
+        objects.push(ScopeObject {
+            dn: e.dn.clone(),
+            sd,
+            object: Object {
+                sid: first_bin(&e, "objectSid")
+                    .and_then(|b| Sid::decode(&b).ok())
+                    .map(|(s, _)| s),
+                class,
+            },
+            admin_count: first(&e, "adminCount").as_deref() == Some("1"),
+            pso: first(&e, "msDS-ResultantPSO").map(|dn| (dn, 0.0)),
+        });
     }
     diags.into_result(())?;
 

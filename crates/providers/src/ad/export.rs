@@ -54,9 +54,16 @@ pub async fn acls(
         .await
         .map_err(|e| {
             Diagnostic::new(format!(
-                "reading the domain's schema and rights failed: {e}"
+                "reading the domain's names (SID, NetBIOS name) failed: {e}"
             ))
         })?;
+    // Export reads every object type on every ACE it finds and tries words for each: the
+    // whole schema, not a filtered part (it is not a path a plan takes).
+    dir.load_schema(&mut conn).await.map_err(|e| {
+        Diagnostic::new(format!(
+            "reading the domain's schema and rights failed: {e}"
+        ))
+    })?;
     let only = match &req.principal {
         None => None,
         Some(name) => {

@@ -12,7 +12,8 @@ pub mod rights;
 pub mod schema;
 pub mod security;
 
-use std::collections::{BTreeSet, HashMap};
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
 use acl::AcePayload;
@@ -26,12 +27,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::ldap::{self, first_bin, op_diagnostic, AdSettings, Connection, DomainHead};
 use acl::LiveDacl;
+use connect::catalogue::SchemaRef;
 use connect::{ConnectPayload, ConnectTarget, TargetObject};
 use directory::Directory;
+use rights::AppliesTo;
+use schema::Lookups;
 use security::{control, AccessAce, Acl, SecurityDescriptor};
 
 /// How many DNs go into one DACL-reading search.
 const DN_BATCH: usize = 100;
+/// How many DACL-reading searches are in flight at once on the one connection.
+const IN_FLIGHT: usize = 4;
 
 pub struct AdProvider {
     settings: Arc<AdSettings>,
@@ -101,7 +107,7 @@ impl AdProvider {
                 .await
                 .map_err(|e| {
                     Diagnostic::new(format!(
-                        "reading the domain's schema and rights failed: {e}"
+                        "reading the domain's names (SID, NetBIOS name) failed: {e}"
                     ))
                 })?;
             self.session = Some(Session {
@@ -127,78 +133,26 @@ impl Provider for AdProvider {
 
     async fn plan(&mut self, resources: &[&Resource]) -> Result<Vec<ResourcePlan>, Diagnostics> {
         let session = self.session().await?;
-        let mut acls = Vec::new();
-        let mut policies = Vec::new();
-        let mut connects = Vec::new();
-        let mut checks = Vec::new();
-        for r in resources {
-            match r {
-                Resource::AdAcl(a) => acls.push((r.address(), a)),
-                Resource::AdPasswordPolicy(p) => policies.push((r.address(), p)),
-                Resource::EntraConnectPermissions(e) => connects.push((r.address(), e)),
-                Resource::AdEffectiveAccess(c) => checks.push((r.address(), c)),
-                _ => {}
+        session
+            .dir
+            .learn(&mut session.conn, &lookups_of(resources))
+            .await
+            .map_err(op_diagnostic)?;
+        match plan_all(session, resources).await {
+            // With only part of the schema read, a name that missed may be the partial
+            // read's doing, and a misspelt one has nothing to be compared with: plan again
+            // with the whole schema (the error path only).
+            Err(_) if !session.dir.schema.is_complete() => {
+                tracing::debug!("planning failed with part of the schema; reading all of it");
+                session
+                    .dir
+                    .load_schema(&mut session.conn)
+                    .await
+                    .map_err(op_diagnostic)?;
+                plan_all(session, resources).await
             }
+            done => done,
         }
-        let mut plans = Vec::new();
-        let mut diags = Diagnostics::default();
-        for (address, c) in &checks {
-            match effective_access::read_and_plan(&mut session.conn, &mut session.dir, address, c)
-                .await
-            {
-                Ok(p) => plans.push(p),
-                Err(d) => diags.extend(d),
-            }
-        }
-        // Conflicts with ad.acl resources refuse the connector resource; the problems of
-        // every kind are reported together.
-        let connect_plans = match connects.is_empty() {
-            true => Ok(Vec::new()),
-            false => plan_connects(session, &connects, &acls).await,
-        };
-        let acl_plans = match acls.is_empty() {
-            true => Ok(Vec::new()),
-            false => plan_acls(session, &acls).await,
-        };
-        match (acl_plans, connect_plans) {
-            (Ok(a), Ok(c)) => plans.extend(a.into_iter().chain(c)),
-            (Err(a), Err(c)) => {
-                diags.extend(a);
-                diags.extend(c);
-            }
-            (Err(e), _) | (_, Err(e)) => diags.extend(e),
-        }
-        diags.into_result(())?;
-        for (address, c) in &checks {
-            let bases: Vec<String> = c
-                .scope
-                .base
-                .as_slice()
-                .iter()
-                .map(|b| session.dir.expand_dn(b))
-                .collect();
-            effective_access::note_planned_acls(address, &bases, &mut plans);
-        }
-        if !policies.is_empty() {
-            let head = DomainHead::read(&mut session.conn, &session.dir.domain_dn)
-                .await
-                .map_err(|e| Diagnostic::new(e.to_string()))?;
-            // GPMC's cross-key rules hold for the result: the spec's values over the live ones.
-            let mut conflicts = Diagnostics::default();
-            for (address, p) in &policies {
-                conflicts.extend(password_policy::conflicts(address, p, &head));
-            }
-            conflicts.into_result(())?;
-            for (address, p) in &policies {
-                plans.push(password_policy::plan(
-                    address,
-                    p,
-                    &session.dir.domain_dn,
-                    &head,
-                ));
-            }
-        }
-        Ok(plans)
     }
 
     async fn observe(&mut self, planned: &[&ResourcePlan]) -> Result<Vec<String>, Diagnostics> {
@@ -216,7 +170,12 @@ impl Provider for AdProvider {
                 _ => {}
             }
         }
-        let live = read_dacls(&mut session.conn, &session.dir, &dns).await?;
+        // An ad.acl fingerprint is of explicit ACEs only.
+        let keep = match targets.is_empty() {
+            true => Keep::Explicit,
+            false => Keep::All,
+        };
+        let live = read_dacls(&mut session.conn, &session.dir, &dns, keep).await?;
         let needs_head = planned
             .iter()
             .any(|p| p.address.kind == Kind::AdPasswordPolicy);
@@ -276,6 +235,129 @@ impl Provider for AdProvider {
     }
 }
 
+/// Every schema name and GUID that planning `resources` looks up before it reads objects.
+fn lookups_of(resources: &[&Resource]) -> Lookups {
+    let mut l = Lookups::default();
+    for r in resources {
+        match r {
+            Resource::AdAcl(a) => {
+                for e in &a.aces {
+                    e.allow.iter().chain(&e.deny).for_each(|w| l.right(w));
+                    if let Some(AppliesTo::DescendantsOfClass(c)) = AppliesTo::parse(&e.applies_to)
+                    {
+                        l.class(&c);
+                    }
+                }
+            }
+            Resource::AdEffectiveAccess(c) => c.rights.iter().for_each(|w| l.right(w)),
+            Resource::EntraConnectPermissions(_) => {
+                let rows = connect::catalogue::ROWS
+                    .iter()
+                    .chain(connect::catalogue::TUTORIAL_EXTRAS);
+                for r in rows.flat_map(|r| r.object_type.into_iter().chain(r.class)) {
+                    match r {
+                        SchemaRef::ExtendedRight(_, g)
+                        | SchemaRef::Attribute(_, g)
+                        | SchemaRef::Class(_, g) => {
+                            l.guid(g.parse().expect("catalogue GUIDs parse"))
+                        }
+                        SchemaRef::ClassByName(n, _) => l.class(n),
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    l
+}
+
+async fn plan_all(
+    session: &mut Session,
+    resources: &[&Resource],
+) -> Result<Vec<ResourcePlan>, Diagnostics> {
+    let mut acls = Vec::new();
+    let mut policies = Vec::new();
+    let mut connects = Vec::new();
+    let mut checks = Vec::new();
+    for r in resources {
+        match r {
+            Resource::AdAcl(a) => acls.push((r.address(), a)),
+            Resource::AdPasswordPolicy(p) => policies.push((r.address(), p)),
+            Resource::EntraConnectPermissions(e) => connects.push((r.address(), e)),
+            Resource::AdEffectiveAccess(c) => checks.push((r.address(), c)),
+            _ => {}
+        }
+    }
+    let mut plans = Vec::new();
+    let mut diags = Diagnostics::default();
+    for (address, c) in &checks {
+        match effective_access::read_and_plan(&mut session.conn, &mut session.dir, address, c).await
+        {
+            Ok(p) => plans.push(p),
+            Err(d) => diags.extend(d),
+        }
+    }
+    // Conflicts with ad.acl resources refuse the connector resource; the problems of
+    // every kind are reported together.
+    let connect_plans = match connects.is_empty() {
+        true => Ok(Vec::new()),
+        false => plan_connects(session, &connects, &acls).await,
+    };
+    let acl_plans = match acls.is_empty() {
+        true => Ok(Vec::new()),
+        false => plan_acls(session, &acls).await,
+    };
+    match (acl_plans, connect_plans) {
+        (Ok(a), Ok(c)) => plans.extend(a.into_iter().chain(c)),
+        (Err(a), Err(c)) => {
+            diags.extend(a);
+            diags.extend(c);
+        }
+        (Err(e), _) | (_, Err(e)) => diags.extend(e),
+    }
+    diags.into_result(())?;
+    for (address, c) in &checks {
+        let bases: Vec<String> = c
+            .scope
+            .base
+            .as_slice()
+            .iter()
+            .map(|b| session.dir.expand_dn(b))
+            .collect();
+        effective_access::note_planned_acls(address, &bases, &mut plans);
+    }
+    if !policies.is_empty() {
+        let head = DomainHead::read(&mut session.conn, &session.dir.domain_dn)
+            .await
+            .map_err(|e| Diagnostic::new(e.to_string()))?;
+        // GPMC's cross-key rules hold for the result: the spec's values over the live ones.
+        let mut conflicts = Diagnostics::default();
+        for (address, p) in &policies {
+            conflicts.extend(password_policy::conflicts(address, p, &head));
+        }
+        conflicts.into_result(())?;
+        for (address, p) in &policies {
+            plans.push(password_policy::plan(
+                address,
+                p,
+                &session.dir.domain_dn,
+                &head,
+            ));
+        }
+    }
+    Ok(plans)
+}
+
+/// An entry without the spare capacity formatting left in its strings: a 10,000-object
+/// plan holds 400,000 of them.
+fn compact(mut e: hybridctl_core::Entry) -> hybridctl_core::Entry {
+    e.text.shrink_to_fit();
+    if let Some(c) = &mut e.code {
+        c.shrink_to_fit();
+    }
+    e
+}
+
 fn acl_target(planned: &ResourcePlan) -> Result<AclTarget, Diagnostic> {
     planned
         .apply_data
@@ -323,7 +405,16 @@ async fn plan_acls(
             );
         }
     }
-    let live = read_dacls(conn, dir, &dns).await?;
+    drop(owner);
+    // Inherited ACEs are shown only where inheritance is disabled.
+    let keep = match acls
+        .iter()
+        .any(|(_, a)| a.inheritance == Some(Inheritance::Disabled))
+    {
+        true => Keep::All,
+        false => Keep::Explicit,
+    };
+    let mut live = read_dacls(conn, dir, &dns, keep).await?;
     diags.extend(not_found(
         &live,
         dir,
@@ -332,30 +423,42 @@ async fn plan_acls(
         }),
     ));
     diags.into_result(())?;
+    // The object types of the ACEs the plan shows (`keep` left out inherited ones unless
+    // inheritance is disabled), looked up by GUID: a search the DC cannot index.
+    let shown = live.values().flat_map(|(_, l)| &l.aces);
+    dir.learn(conn, &acl::lookups_of_aces(shown))
+        .await
+        .map_err(op_diagnostic)?;
 
-    let sids: Vec<_> = live
+    // Each SID once (10,000 objects hold the same few principals).
+    let sids: BTreeSet<&security::Sid> = live
         .values()
-        .flat_map(|(_, l)| {
-            l.explicit()
-                .filter_map(|a| a.as_access().map(|a| a.sid.clone()))
-                .collect::<Vec<_>>()
-        })
-        .chain(principals.values().filter_map(|r| r.as_ref().ok().cloned()))
+        .flat_map(|(_, l)| l.explicit().filter_map(|a| a.as_access().map(|a| &a.sid)))
+        .chain(principals.values().filter_map(|r| r.as_ref().ok()))
         .collect();
+    let sids: Vec<security::Sid> = sids.into_iter().cloned().collect();
     dir.describe_sids(conn, &sids)
         .await
         .map_err(op_diagnostic)?;
 
-    let mut plans = Vec::new();
+    let mut plans = Vec::with_capacity(acls.len());
     let mut refused = Diagnostics::default();
     for (((address, spec), dn), desired) in acls.iter().zip(&dns).zip(wanted) {
-        let (dn_read, live) = &live[&acl::normalize_dn(dn)];
+        // Taken out of the map: each DACL is freed once its plan is made, so a large plan
+        // never holds all DACLs and all plans at once. Present: not_found() said so above.
+        let Some((dn_read, live)) = live.remove(&acl::normalize_dn(dn)) else {
+            continue;
+        };
+        let live = &live;
         let desired = desired.expect("errors returned above");
         // `inheritance: disabled` with `authoritative`: the spec owns the whole DACL, so
         // explicit ACEs of principals it does not name go too.
         let (others, rest) = match (spec.inheritance, spec.authoritative) {
-            (Some(Inheritance::Disabled), true) => acl::split_unowned(&desired, live),
-            _ => (Vec::new(), live.clone()),
+            (Some(Inheritance::Disabled), true) => {
+                let (others, rest) = acl::split_unowned(&desired, live);
+                (others, Cow::Owned(rest))
+            }
+            _ => (Vec::new(), Cow::Borrowed(live)),
         };
         let (removes, adds) = match acl::diff(&desired, spec.authoritative, &rest) {
             Ok((r, a)) => (others.into_iter().chain(r).collect::<Vec<_>>(), a),
@@ -373,7 +476,8 @@ async fn plan_acls(
         };
         let after = acl::rebuild(&live.aces, &removes, &adds);
         let entries = |aces: &mut dyn Iterator<Item = &security::Ace>| {
-            aces.map(|a| acl::entry(a, dir)).collect::<Vec<_>>()
+            aces.map(|a| compact(acl::entry(a, dir)))
+                .collect::<Vec<_>>()
         };
         let mut changes = Vec::new();
         let mut before = Vec::new();
@@ -440,19 +544,24 @@ async fn plan_acls(
             }
         }
         before.extend(entries(&mut live.explicit()));
-        after_entries.extend(entries(&mut after.iter().filter(|a| !a.is_inherited())));
+        match spec.inheritance.is_none() && removes.is_empty() && adds.is_empty() {
+            // Nothing changes: after is before (the common case of a large plan).
+            true => after_entries = before.clone(),
+            false => after_entries.extend(entries(&mut after.iter().filter(|a| !a.is_inherited()))),
+        }
+        let apply_data = ApplyData::new(&AclTarget {
+            dn: dn_read.clone(),
+        });
         plans.push(
             ResourcePlan::new(
                 address.clone(),
-                dn_read.clone(),
+                dn_read,
                 live.fingerprint(),
                 before,
                 after_entries,
                 changes,
             )
-            .with_apply_data(ApplyData::new(&AclTarget {
-                dn: dn_read.clone(),
-            })),
+            .with_apply_data(apply_data),
         );
     }
     refused.into_result(plans)
@@ -462,7 +571,7 @@ async fn apply_acl(session: &mut Session, planned: &ResourcePlan) -> Result<(), 
     let Session { conn, dir, written } = session;
     let dn = acl_target(planned)?.dn;
     // Re-read right before writing: never overwrite a change made since the plan.
-    let live = read_dacls(conn, dir, std::slice::from_ref(&dn))
+    let live = read_dacls(conn, dir, std::slice::from_ref(&dn), Keep::All)
         .await
         .map_err(|mut d| d.0.remove(0))?;
     let Some((_, live)) = live.get(&acl::normalize_dn(&dn)) else {
@@ -542,66 +651,119 @@ fn not_found<'a>(
     diags
 }
 
-/// Reads the DACLs of `dns`, batched; keyed by normalized DN, with the DN as the server spells it.
+/// Which ACEs [`read_dacls`] keeps of each DACL.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    /// Every ACE: what a write rebuilds from, or shows as going away.
+    All,
+    /// Explicit ACEs only: all a plan compares and shows unless inheritance is disabled.
+    /// Inherited ACEs are most of a DACL (every inheritable ACE above the object), so this
+    /// keeps a 10,000-object plan's memory down.
+    Explicit,
+}
+
+/// Reads the DACLs of `dns`, batched; keyed by normalized DN, with the DN as the server
+/// spells it. Each batch is decoded as it arrives, so only one batch of raw entries is
+/// held at a time.
 async fn read_dacls(
     conn: &mut Connection,
     dir: &Directory,
     dns: &[String],
+    keep: Keep,
 ) -> Result<HashMap<String, (String, LiveDacl)>, Diagnostics> {
     let domain = acl::normalize_dn(&dir.domain_dn);
     let (inside, outside): (Vec<&String>, Vec<&String>) = dns
         .iter()
         .partition(|dn| acl::normalize_dn(dn).ends_with(&domain));
-    let mut entries = Vec::new();
-    for chunk in inside.chunks(DN_BATCH) {
-        let filter: String = chunk
-            .iter()
-            .map(|dn| format!("(distinguishedName={})", ldap_escape(dn.as_str())))
-            .collect();
-        entries.extend(
-            conn.read_dacls(&dir.domain_dn, &format!("(|{filter})"))
-                .await
-                .map_err(op_diagnostic)?,
-        );
+    let mut out = HashMap::with_capacity(dns.len());
+    let mut chunks = inside.chunks(DN_BATCH);
+    let mut pending = VecDeque::new();
+    loop {
+        while pending.len() < IN_FLIGHT {
+            let Some(chunk) = chunks.next() else { break };
+            let filter: String = chunk
+                .iter()
+                .map(|dn| format!("(distinguishedName={})", ldap_escape(dn.as_str())))
+                .collect();
+            // At most DN_BATCH entries: no paging needed (Samba's costs more than the search).
+            pending
+                .push_back(conn.spawn_read_dacls_unpaged(&dir.domain_dn, &format!("(|{filter})")));
+        }
+        let Some(batch) = pending.pop_front() else {
+            break;
+        };
+        let entries = batch
+            .await
+            .map_err(|e| Diagnostic::new(format!("reading DACLs stopped: {e}")))?
+            .map_err(op_diagnostic)?;
+        for e in entries {
+            insert_dacl(&mut out, e, keep)?;
+        }
     }
     for dn in outside {
         // Outside the domain partition (e.g. configuration): read it directly. Only "no
         // such object" means absent; any other failure is an error, never "absent".
         match conn.read_dacl_of(dn).await {
-            Ok(e) => entries.extend(e),
+            Ok(entries) => {
+                for e in entries {
+                    insert_dacl(&mut out, e, keep)?;
+                }
+            }
             Err(e) if e.result_code() == Some(ldap::connection::result_code::NO_SUCH_OBJECT) => {}
             Err(e) => return Err(op_diagnostic(e).into()),
         }
     }
-    let mut out = HashMap::new();
-    for e in entries {
-        let Some(bytes) = first_bin(&e, "nTSecurityDescriptor") else {
-            return Err(Diagnostic::new(format!(
-                "the DC returned no security descriptor for `{}`",
-                e.dn
-            ))
-            .hint("hybridctl's account needs Read permissions on the objects it manages")
-            .into());
-        };
-        let sd = SecurityDescriptor::decode(&bytes).map_err(|err| {
-            Diagnostic::new(format!(
-                "cannot read the security descriptor of `{}`: {err}",
-                e.dn
-            ))
-        })?;
-        let aces = sd.dacl.map(|d| d.aces).unwrap_or_default();
-        out.insert(
-            acl::normalize_dn(&e.dn),
-            (
-                e.dn.clone(),
-                LiveDacl {
-                    control: sd.control,
-                    aces,
-                },
-            ),
-        );
-    }
     Ok(out)
+}
+
+/// Decodes the DACL of one search entry into `out`.
+fn insert_dacl(
+    out: &mut HashMap<String, (String, LiveDacl)>,
+    mut e: ldap3::SearchEntry,
+    keep: Keep,
+) -> Result<(), Diagnostic> {
+    // Taken, not copied: the entry is dropped right after.
+    let bytes = e
+        .bin_attrs
+        .iter_mut()
+        .find(|(k, _)| k.eq_ignore_ascii_case("nTSecurityDescriptor"))
+        .and_then(|(_, v)| v.pop())
+        .or_else(|| first_bin(&e, "nTSecurityDescriptor"));
+    let Some(bytes) = bytes else {
+        return Err(Diagnostic::new(format!(
+            "the DC returned no security descriptor for `{}`",
+            e.dn
+        ))
+        .hint("hybridctl's account needs Read permissions on the objects it manages"));
+    };
+    let sd = SecurityDescriptor::decode(&bytes).map_err(|err| {
+        Diagnostic::new(format!(
+            "cannot read the security descriptor of `{}`: {err}",
+            e.dn
+        ))
+    })?;
+    let all = sd.dacl.map(|d| d.aces).unwrap_or_default();
+    let aces = match keep {
+        Keep::All => all,
+        // A Vec of its own, exactly as long: shrinking the decoded one in place would leave
+        // a hole per object that the next object's (larger) decode cannot reuse.
+        Keep::Explicit => {
+            let mut explicit = Vec::with_capacity(all.iter().filter(|a| !a.is_inherited()).count());
+            explicit.extend(all.into_iter().filter(|a| !a.is_inherited()));
+            explicit
+        }
+    };
+    out.insert(
+        acl::normalize_dn(&e.dn),
+        (
+            e.dn,
+            LiveDacl {
+                control: sd.control,
+                aces,
+            },
+        ),
+    );
+    Ok(())
 }
 
 // ---- entra_connect.permissions ------------------------------------------------------------
@@ -791,7 +953,7 @@ async fn plan_connects(
         .iter()
         .flat_map(|(_, _, _, objs)| objs.iter().map(|o| o.dn.clone()))
         .collect();
-    let live = read_dacls(conn, dir, &dns).await?;
+    let live = read_dacls(conn, dir, &dns, Keep::All).await?;
     not_found(
         &live,
         dir,
@@ -801,6 +963,12 @@ async fn plan_connects(
         }),
     )
     .into_result(())?;
+    dir.learn(
+        conn,
+        &acl::lookups_of_aces(live.values().flat_map(|(_, l)| &l.aces)),
+    )
+    .await
+    .map_err(op_diagnostic)?;
     let sids: Vec<_> = live
         .values()
         .flat_map(|(_, l)| {
@@ -1077,7 +1245,7 @@ async fn apply_connect(session: &mut Session, planned: &ResourcePlan) -> Result<
     let target = connect_target(planned)?;
     let dns: Vec<String> = target.objects.iter().map(|o| o.dn.clone()).collect();
     // Re-read right before writing: never overwrite a change made since the plan.
-    let live = read_dacls(conn, dir, &dns)
+    let live = read_dacls(conn, dir, &dns, Keep::All)
         .await
         .map_err(|mut d| d.0.remove(0))?;
     if connect_fingerprint(&target, &live)? != planned.observed {
@@ -1131,7 +1299,7 @@ async fn apply_connect(session: &mut Session, planned: &ResourcePlan) -> Result<
             })?;
         tracing::info!(dn = %o.dn, removes = removes.len(), adds = adds.len(), protect, "writing DACL");
         conn.write_dacl(&o.dn, bytes).await.map_err(op_diagnostic)?;
-        let after = read_dacls(conn, dir, std::slice::from_ref(&o.dn))
+        let after = read_dacls(conn, dir, std::slice::from_ref(&o.dn), Keep::All)
             .await
             .map_err(|mut d| d.0.remove(0))?;
         if let Some((_, a)) = after.get(&acl::normalize_dn(&o.dn)) {
@@ -1139,4 +1307,55 @@ async fn apply_connect(session: &mut Session, planned: &ResourcePlan) -> Result<
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(dn: &str, sd: &[u8]) -> ldap3::SearchEntry {
+        ldap3::SearchEntry {
+            dn: dn.to_string(),
+            attrs: HashMap::new(),
+            bin_attrs: HashMap::from([("nTSecurityDescriptor".to_string(), vec![sd.to_vec()])]),
+        }
+    }
+
+    #[test]
+    fn keeping_only_explicit_aces_changes_no_fingerprint() {
+        let sd = include_bytes!("../../tests/fixtures/sd/user-full.bin");
+        let dn = "CN=Someone,OU=Staff,DC=lab,DC=example,DC=test";
+        let (mut all, mut explicit) = (HashMap::new(), HashMap::new());
+        insert_dacl(&mut all, entry(dn, sd), Keep::All).unwrap();
+        insert_dacl(&mut explicit, entry(dn, sd), Keep::Explicit).unwrap();
+        let key = acl::normalize_dn(dn);
+        let (read_dn, all) = &all[&key];
+        let (_, explicit) = &explicit[&key];
+        assert_eq!(read_dn, dn);
+        assert!(
+            all.aces.iter().any(|a| a.is_inherited()),
+            "the fixture inherits ACEs"
+        );
+        assert!(explicit.aces.iter().all(|a| !a.is_inherited()));
+        assert_eq!(
+            explicit.aces.len(),
+            all.aces.iter().filter(|a| !a.is_inherited()).count()
+        );
+        // Plan and observe may read with different `Keep`s: the fingerprint is the same.
+        assert_eq!(explicit.fingerprint(), all.fingerprint());
+        assert_eq!(explicit.control, all.control);
+    }
+
+    #[test]
+    fn an_entry_without_a_descriptor_is_an_error_never_an_empty_dacl() {
+        let mut out = HashMap::new();
+        let e = ldap3::SearchEntry {
+            dn: "OU=x,DC=lab".into(),
+            attrs: HashMap::new(),
+            bin_attrs: HashMap::new(),
+        };
+        let err = insert_dacl(&mut out, e, Keep::Explicit).unwrap_err();
+        assert!(err.to_string().contains("no security descriptor"), "{err}");
+        assert!(out.is_empty());
+    }
 }

@@ -2,7 +2,7 @@
 //! the entries the DC returned (see `directory.rs` for reading them). Pure code: it turns
 //! ADUC's words into mask bits and GUIDs and back, and is unit-tested without a DC.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use hybridctl_core::suggest;
 
@@ -145,6 +145,110 @@ pub struct Schema {
     /// An attribute's property set, by the attribute's schemaIDGUID.
     property_sets: HashMap<Guid, Guid>,
     rights: Vec<ExtendedRight>,
+    /// Whether every attribute, class and extended right was read: when not, a lookup
+    /// that misses may be the partial read's doing, not the spec's.
+    complete: bool,
+}
+
+/// What a partial [`Schema`] must hold for some lookups to answer as the whole schema
+/// would: every name a right word, a class name or a GUID may resolve through. Keyed by
+/// lower case (the directory compares these names ignoring case).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Lookups {
+    names: BTreeMap<String, String>,
+    guids: BTreeSet<Guid>,
+}
+
+impl Lookups {
+    /// A right as a spec writes it (`Reset password`, `Write pwdLastSet`,
+    /// `Create User objects`, a GUID): each name [`Schema::right`] may look it up by.
+    pub fn right(&mut self, word: &str) {
+        let w = word.trim();
+        if generic_right(w).is_some() {
+            return;
+        }
+        self.name(w);
+        for prefix in ["read ", "write "] {
+            if let Some(rest) = strip_prefix_ignore_case(w, prefix) {
+                self.name(rest);
+            }
+        }
+        for prefix in ["create ", "delete "] {
+            if let Some(class) = strip_prefix_ignore_case(w, prefix)
+                .and_then(|r| strip_suffix_ignore_case(r, " objects"))
+            {
+                self.name(class);
+            }
+        }
+    }
+
+    /// A class by LDAP name, cn, or cn with spaces (`Organizational Unit`).
+    pub fn class(&mut self, name: &str) {
+        self.name(name);
+    }
+
+    pub fn guid(&mut self, g: Guid) {
+        self.guids.insert(g);
+    }
+
+    fn name(&mut self, name: &str) {
+        let name = name.trim();
+        match name.parse::<Guid>() {
+            Ok(g) => self.guid(g),
+            Err(_) if !name.is_empty() => {
+                self.names
+                    .entry(name.to_lowercase())
+                    .or_insert_with(|| name.to_string());
+            }
+            Err(_) => {}
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty() && self.guids.is_empty()
+    }
+
+    /// What `self` asks that `asked` did not.
+    pub fn minus(&self, asked: &Lookups) -> Lookups {
+        Lookups {
+            names: self
+                .names
+                .iter()
+                .filter(|(k, _)| !asked.names.contains_key(*k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            guids: self.guids.difference(&asked.guids).copied().collect(),
+        }
+    }
+
+    pub fn extend(&mut self, other: Lookups) {
+        for (k, v) in other.names {
+            self.names.entry(k).or_insert(v);
+        }
+        self.guids.extend(other.guids);
+    }
+
+    /// The names as written (first spelling seen).
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.names.values().map(String::as_str)
+    }
+
+    pub fn guids(&self) -> impl Iterator<Item = Guid> + '_ {
+        self.guids.iter().copied()
+    }
+}
+
+/// The `cn`s an extended right called `name` may have: the name with hyphens for spaces
+/// (`User-Force-Change-Password`), and the `cn` Windows shows under that name.
+pub fn right_cns(name: &str) -> Vec<String> {
+    let mut out = vec![name.replace(' ', "-")];
+    out.extend(
+        WINDOWS_RIGHT_NAMES
+            .iter()
+            .filter(|(_, n)| n.eq_ignore_ascii_case(name))
+            .map(|(cn, _)| cn.to_string()),
+    );
+    out
 }
 
 /// `text` without `prefix` when it starts with it, ignoring ASCII case. Slices the
@@ -163,8 +267,27 @@ fn strip_suffix_ignore_case<'a>(text: &'a str, suffix: &str) -> Option<&'a str> 
 }
 
 impl Schema {
+    /// The whole schema and every extended right.
     pub fn new(objects: Vec<SchemaEntry>, rights: Vec<RightEntry>) -> Schema {
         let mut schema = Schema::default();
+        schema.add(objects, rights);
+        schema.complete = true;
+        schema
+    }
+
+    /// Nothing yet: entries come with [`Schema::add`].
+    pub fn partial() -> Schema {
+        Schema::default()
+    }
+
+    /// Whether every entry was read, so a lookup that misses means the name is not there.
+    pub fn is_complete(&self) -> bool {
+        self.complete
+    }
+
+    /// Adds entries (those already held are kept as they are).
+    pub fn add(&mut self, objects: Vec<SchemaEntry>, rights: Vec<RightEntry>) {
+        let schema = self;
         for e in objects {
             let obj = SchemaObject {
                 ldap_name: e.ldap_name.clone(),
@@ -183,30 +306,29 @@ impl Schema {
             ] {
                 by_name.entry(key).or_insert_with(|| obj.clone());
             }
-            by_guid.insert(e.guid, obj);
+            by_guid.entry(e.guid).or_insert(obj);
             if let (false, Some(set)) = (e.is_class, e.property_set) {
                 schema.property_sets.insert(e.guid, set);
             }
         }
-        schema.rights = rights
-            .into_iter()
-            .map(|r| {
-                let windows = WINDOWS_RIGHT_NAMES
-                    .iter()
-                    .find(|(c, _)| c.eq_ignore_ascii_case(&r.cn))
-                    .map(|(_, n)| n.to_string());
-                ExtendedRight {
-                    display: windows
-                        .or_else(|| r.display_name.clone())
-                        .unwrap_or_else(|| r.cn.replace('-', " ")),
-                    directory_display: r.display_name,
-                    cn: r.cn,
-                    guid: r.guid,
-                    valid_accesses: r.valid_accesses,
-                }
-            })
-            .collect();
-        schema
+        for r in rights {
+            if schema.rights.iter().any(|x| x.guid == r.guid) {
+                continue;
+            }
+            let windows = WINDOWS_RIGHT_NAMES
+                .iter()
+                .find(|(c, _)| c.eq_ignore_ascii_case(&r.cn))
+                .map(|(_, n)| n.to_string());
+            schema.rights.push(ExtendedRight {
+                display: windows
+                    .or_else(|| r.display_name.clone())
+                    .unwrap_or_else(|| r.cn.replace('-', " ")),
+                directory_display: r.display_name,
+                cn: r.cn,
+                guid: r.guid,
+                valid_accesses: r.valid_accesses,
+            });
+        }
     }
 
     pub fn counts(&self) -> (usize, usize, usize) {
@@ -541,6 +663,109 @@ mod tests {
             ["Write Logon Information"]
         );
         assert_eq!(s.class_display(USER.parse().unwrap()), "User");
+    }
+
+    #[test]
+    fn lookups_name_what_each_word_may_resolve_through() {
+        let mut l = Lookups::default();
+        for w in [
+            "Reset password",
+            "Write pwdLastSet",
+            "read Logon Information",
+            "Create Organizational Unit objects",
+            "Full control",
+            RESET,
+            "  write PWDLASTSET ",
+        ] {
+            l.right(w);
+        }
+        l.class("User");
+        let names: Vec<&str> = l.names().collect();
+        assert_eq!(
+            names,
+            [
+                "Create Organizational Unit objects",
+                "Logon Information",
+                "Organizational Unit",
+                "pwdLastSet",
+                "read Logon Information",
+                "Reset password",
+                "User",
+                "Write pwdLastSet",
+            ]
+        );
+        assert_eq!(
+            l.guids().map(|g| g.to_string()).collect::<Vec<_>>(),
+            [RESET]
+        );
+        // A generic right needs nothing from the directory.
+        let mut generic = Lookups::default();
+        generic.right("Full control");
+        assert!(generic.is_empty());
+    }
+
+    #[test]
+    fn lookups_minus_leaves_only_what_was_not_asked() {
+        let mut asked = Lookups::default();
+        asked.right("Write pwdLastSet");
+        let mut wanted = Lookups::default();
+        wanted.right("WRITE PWDLASTSET");
+        wanted.class("User");
+        let new = wanted.minus(&asked);
+        assert_eq!(new.names().collect::<Vec<_>>(), ["User"]);
+        asked.extend(new);
+        assert!(wanted.minus(&asked).is_empty());
+    }
+
+    #[test]
+    fn a_right_shown_under_its_windows_name_is_asked_by_its_cn() {
+        assert_eq!(
+            right_cns("reset password"),
+            ["reset-password", "User-Force-Change-Password"]
+        );
+        assert_eq!(
+            right_cns("Logon Information"),
+            ["Logon-Information", "User-Logon"]
+        );
+    }
+
+    #[test]
+    fn a_partial_schema_answers_like_the_whole_for_what_it_holds() {
+        let whole = schema();
+        let mut part = Schema::partial();
+        assert!(!part.is_complete() && whole.is_complete());
+        let g = |s: &str| s.parse::<Guid>().unwrap();
+        part.add(
+            vec![SchemaEntry {
+                ldap_name: "pwdLastSet".into(),
+                cn: "Pwd-Last-Set".into(),
+                guid: g(PWD_LAST_SET),
+                is_class: false,
+                property_set: Some(g(LOGON_INFO)),
+            }],
+            vec![],
+        );
+        let reset = RightEntry {
+            cn: "User-Force-Change-Password".into(),
+            display_name: Some("User Force Change Password".into()),
+            guid: g(RESET),
+            valid_accesses: mask::CONTROL_ACCESS,
+        };
+        // Learned twice (two searches may both return it): held once.
+        part.add(vec![], vec![reset.clone()]);
+        part.add(vec![], vec![reset]);
+        assert_eq!(part.counts(), (1, 0, 1));
+        assert_eq!(
+            part.right("Write pwdLastSet").unwrap(),
+            whole.right("Write pwdLastSet").unwrap()
+        );
+        assert_eq!(
+            part.right("Reset password").unwrap(),
+            whole.right("Reset password").unwrap()
+        );
+        assert_eq!(part.property_set_of(g(PWD_LAST_SET)), Some(g(LOGON_INFO)));
+        assert!(part.right("Create User objects").is_err());
+        assert!(!part.is_complete());
     }
 
     proptest! {

@@ -121,6 +121,16 @@ impl Connection {
                 })?;
             settings = settings.set_config(Arc::new(config));
         }
+        // Our own socket, with TCP_NODELAY (see socket.rs).
+        let stream = super::socket::connect(&s.url, CONNECT_TIMEOUT)
+            .await
+            .map_err(|source| ConnectError::Connect {
+                url: s.url.clone(),
+                source: source.into(),
+            })?;
+        if let Some(stream) = stream {
+            settings = settings.set_std_stream(stream);
+        }
         let (conn, mut ldap) = LdapConnAsync::with_settings(settings, &s.url)
             .await
             .map_err(|source| ConnectError::Connect {
@@ -240,6 +250,32 @@ impl Connection {
         .await
     }
 
+    /// The DACL-only security descriptors of the entries matching `filter` under `base`, in
+    /// one search without the paged-results control: for filters that match few entries (a
+    /// batch of DNs), where Samba's paging costs more than the search (2.5x for batches of
+    /// 100 DNs on the lab). A DC asked for more than its MaxPageSize answers with an error,
+    /// never a short list.
+    pub async fn read_dacls_unpaged(
+        &mut self,
+        base: &str,
+        filter: &str,
+    ) -> Result<Vec<SearchEntry>, OpError> {
+        unpaged_dacls(&mut self.ldap, base, filter).await
+    }
+
+    /// [`Connection::read_dacls_unpaged`] as a task of its own on this same connection, so
+    /// several searches can be in flight at once (LDAP message IDs keep the answers apart):
+    /// the DC works on the next batch while this side decodes the last.
+    pub fn spawn_read_dacls_unpaged(
+        &self,
+        base: &str,
+        filter: &str,
+    ) -> tokio::task::JoinHandle<Result<Vec<SearchEntry>, OpError>> {
+        let mut ldap = self.ldap.clone();
+        let (base, filter) = (base.to_string(), filter.to_string());
+        tokio::spawn(async move { unpaged_dacls(&mut ldap, &base, &filter).await })
+    }
+
     /// Replaces attribute values of `dn` in one modify.
     pub async fn replace(&mut self, dn: &str, values: &[(&str, String)]) -> Result<(), OpError> {
         let mods = values
@@ -305,6 +341,34 @@ impl Connection {
             })?;
         Ok(())
     }
+}
+
+async fn unpaged_dacls(
+    ldap: &mut Ldap,
+    base: &str,
+    filter: &str,
+) -> Result<Vec<SearchEntry>, OpError> {
+    let err = |source| OpError::Search {
+        base: base.to_string(),
+        source,
+    };
+    let (entries, _) = ldap
+        .with_controls(vec![sd_flags_dacl()])
+        .search(base, Scope::Subtree, filter, vec!["nTSecurityDescriptor"])
+        .await
+        .and_then(|r| r.success())
+        .map_err(err)?;
+    tracing::debug!(
+        base,
+        filter_len = filter.len(),
+        entries = entries.len(),
+        "unpaged search"
+    );
+    Ok(entries
+        .into_iter()
+        .filter(|e| !e.is_ref() && !e.is_intermediate())
+        .map(SearchEntry::construct)
+        .collect())
 }
 
 async fn read_root_dse(ldap: &mut Ldap) -> Result<RootDse, LdapError> {

@@ -6,6 +6,7 @@ pub mod connection;
 pub mod domain_head;
 pub mod kerberos;
 pub mod settings;
+pub mod socket;
 
 pub use connection::{first, first_bin, ConnectError, Connection, OpError};
 pub use domain_head::DomainHead;
