@@ -86,6 +86,8 @@ pub enum KerberosError {
     NoRealm { detail: String },
     #[error("cannot prepare a private ticket cache in {dir}: {reason}")]
     PrivateCache { dir: String, reason: String },
+    #[error("the server answered the Kerberos bind with success before sealing was negotiated; nothing was sent unsealed")]
+    NotSealed,
     #[error("the DC refused the Kerberos bind (LDAP result {rc}: {text})")]
     Refused { rc: u32, text: String },
     #[error("Kerberos failed: {detail}")]
@@ -150,6 +152,9 @@ impl KerberosError {
             }
             KerberosError::PrivateCache { .. } => {
                 "make the temporary directory (TMPDIR) writable for the user hybridctl runs as".into()
+            }
+            KerberosError::NotSealed => {
+                "a DC completes the bind only after the security layer; something between this machine and the DC may be answering for it: check connections.ad.url points at the DC itself".into()
             }
             KerberosError::Refused { .. } => {
                 "check the DC's log; the account may lack the right to log on, or the DC may require what this client does not offer".into()
@@ -531,6 +536,12 @@ pub async fn bind(ldap: &mut Ldap, s: &KerberosSettings) -> Result<(), KerberosE
         Ok(_) => {
             tracing::debug!(identity = %s.identity(), spn = %s.service_principal(), "GSSAPI bind");
             return Ok(());
+        }
+        // The vendored ldap3 refuses a success that skips the security layer (PATCHES.md).
+        Err(LdapError::GssapiOperationError(text))
+            if text.contains("before the security layer was negotiated") =>
+        {
+            KerberosError::NotSealed
         }
         Err(LdapError::GssapiOperationError(text)) => classify_text(s, &text),
         Err(LdapError::LdapResult { result }) => {
