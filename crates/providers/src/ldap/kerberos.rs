@@ -231,12 +231,12 @@ pub fn classify(s: &KerberosSettings, major: u32, minor: i32, text: &str) -> Ker
                 principal: principal(),
             }
         }
-        code::KDC_UNREACH | code::REALM_CANT_RESOLVE => {
+        // REALM_UNKNOWN is "Cannot find KDC for requested realm" (krb5_err.et): no kdc
+        // entry and no DNS SRV record for the realm, not a missing default realm.
+        code::KDC_UNREACH | code::REALM_CANT_RESOLVE | code::REALM_UNKNOWN => {
             return KerberosError::KdcUnreachable { detail: detail() }
         }
-        code::REALM_UNKNOWN | code::CONFIG_NODEFREALM => {
-            return KerberosError::NoRealm { detail: detail() }
-        }
+        code::CONFIG_NODEFREALM => return KerberosError::NoRealm { detail: detail() },
         _ => {}
     }
     if let Some(k) = &s.keytab {
@@ -673,6 +673,16 @@ mod tests {
         assert!(matches!(
             classify(&k, 0xd0000, code::CONFIG_NODEFREALM, ""),
             KerberosError::NoRealm { .. }
+        ));
+        // Regression (review of issue 14): "Cannot find KDC for requested realm".
+        assert!(matches!(
+            classify(
+                &k,
+                0xd0000,
+                code::REALM_UNKNOWN,
+                "Cannot find KDC for requested realm"
+            ),
+            KerberosError::KdcUnreachable { .. }
         ));
     }
 
