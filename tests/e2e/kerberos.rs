@@ -394,7 +394,16 @@ fn each_kerberos_failure_says_what_to_do_and_nothing_falls_back() {
     let spec = acl_only_spec(&specs);
     let host = lab_kerberos("HYBRIDCTL_LAB_DC_HOST");
     let realm = host.split_once('.').unwrap().1.to_ascii_uppercase();
-    let base = kerberos_env();
+    // A password that works is there too, so a fallback to a simple bind could happen and
+    // would show in the DC's log under this account's name.
+    let (decoy, _) = lab().user("krbfb");
+    let decoy_password = "Pw-0123456789-Aa1!";
+    let mut base = kerberos_env();
+    base.insert(
+        "HYBRIDCTL_AD_USER".into(),
+        format!("{decoy}@{}", realm.to_ascii_lowercase()),
+    );
+    base.insert("HYBRIDCTL_AD_PASSWORD".into(), decoy_password.into());
     let with = |changes: &[(&str, &str)]| {
         let mut env = base.clone();
         for (k, v) in changes {
@@ -419,7 +428,7 @@ fn each_kerberos_failure_says_what_to_do_and_nothing_falls_back() {
     let unknown = wrong_keytab(&specs, "unknown.keytab", &stranger);
     let from = log_len();
 
-    let cases: Vec<Case> = vec![
+    let mut cases: Vec<Case> = vec![
         (
             "an IP address",
             with(&[("HYBRIDCTL_AD_URL", "ldap://127.0.0.1")]),
@@ -510,21 +519,29 @@ fn each_kerberos_failure_says_what_to_do_and_nothing_falls_back() {
             vec![format!("holds no key for {stranger}"), "klist -k".into()],
         ),
     ];
+    for (_, env, _, _) in &mut cases {
+        for k in ["HYBRIDCTL_AD_USER", "HYBRIDCTL_AD_PASSWORD"] {
+            env.insert(k.into(), base[k].clone());
+        }
+    }
     for (what, env, faketime, expected) in cases {
         let r = run(&["plan", "-f", &spec], &env, faketime);
         assert_eq!(r.code, 1, "{what}: {}", r.all());
+        assert!(!r.all().contains(decoy_password), "{what}: {}", r.all());
         for e in expected {
             assert!(r.stderr.contains(&e), "{what}: lacks {e:?}:\n{}", r.stderr);
         }
     }
-    // Never a fallback: none of these made a simple bind as the service account.
+    // Never a fallback: with a working password at hand, none of these made a simple bind,
+    // neither as the service account nor as the password's account.
     let log = log_since(from);
-    let account = account();
-    assert!(
-        !log.lines()
-            .any(|l| l.contains("simple bind") && l.contains(&account)),
-        "{log}"
-    );
+    for account in [account(), decoy] {
+        assert!(
+            !log.lines()
+                .any(|l| l.contains("simple bind") && l.contains(&account)),
+            "{account}: {log}"
+        );
+    }
 }
 
 /// `drift --every` with a keytab outlives its tickets: with a krb5.conf asking for
