@@ -410,7 +410,9 @@ pub fn acquire(s: &KerberosSettings) -> Result<Cred, KerberosError> {
     let mut minor: u32 = 0;
     let mut cred: sys::gss_cred_id_t = ptr::null_mut();
     // SAFETY: every pointer handed over outlives the call (store, elements, set, the
-    // name); the library copies what it keeps. `cred` is owned by `Cred` afterwards.
+    // name) and is only read; the library copies what it keeps. On success `cred` is a
+    // credential we own, handed to `Cred` (released on its drop); on failure it is left
+    // GSS_C_NO_CREDENTIAL and not wrapped.
     let major = unsafe {
         sys::gss_acquire_cred_from(
             &mut minor,
@@ -466,8 +468,10 @@ fn import_name(s: &KerberosSettings, principal: &str) -> Result<sys::gss_name_t,
         value: principal.as_ptr() as *mut _,
     };
     let mut name: sys::gss_name_t = ptr::null_mut();
-    // SAFETY: buf points at principal's bytes for the call; GSS_C_NT_USER_NAME is a
-    // static the library exports.
+    // SAFETY: buf points at principal's bytes, alive for the call, and the library only
+    // reads them (the `*mut` is what the C signature spells); GSS_C_NT_USER_NAME is a
+    // `static mut` only in the bindings: MIT sets it at load and never writes it, so this
+    // reads a copy of the pointer. The name returned is the caller's to release.
     let major =
         unsafe { sys::gss_import_name(&mut minor, &mut buf, sys::GSS_C_NT_USER_NAME, &mut name) };
     if major != 0 {
