@@ -394,7 +394,16 @@ fn each_kerberos_failure_says_what_to_do_and_nothing_falls_back() {
     let spec = acl_only_spec(&specs);
     let host = lab_kerberos("HYBRIDCTL_LAB_DC_HOST");
     let realm = host.split_once('.').unwrap().1.to_ascii_uppercase();
-    let base = kerberos_env();
+    // A password that works is there too, so a fallback to a simple bind could happen and
+    // would show in the DC's log under this account's name.
+    let (decoy, _) = lab().user("krbfb");
+    let decoy_password = "Pw-0123456789-Aa1!";
+    let mut base = kerberos_env();
+    base.insert(
+        "HYBRIDCTL_AD_USER".into(),
+        format!("{decoy}@{}", realm.to_ascii_lowercase()),
+    );
+    base.insert("HYBRIDCTL_AD_PASSWORD".into(), decoy_password.into());
     let with = |changes: &[(&str, &str)]| {
         let mut env = base.clone();
         for (k, v) in changes {
@@ -419,7 +428,7 @@ fn each_kerberos_failure_says_what_to_do_and_nothing_falls_back() {
     let unknown = wrong_keytab(&specs, "unknown.keytab", &stranger);
     let from = log_len();
 
-    let cases: Vec<Case> = vec![
+    let mut cases: Vec<Case> = vec![
         (
             "an IP address",
             with(&[("HYBRIDCTL_AD_URL", "ldap://127.0.0.1")]),
@@ -510,21 +519,29 @@ fn each_kerberos_failure_says_what_to_do_and_nothing_falls_back() {
             vec![format!("holds no key for {stranger}"), "klist -k".into()],
         ),
     ];
+    for (_, env, _, _) in &mut cases {
+        for k in ["HYBRIDCTL_AD_USER", "HYBRIDCTL_AD_PASSWORD"] {
+            env.insert(k.into(), base[k].clone());
+        }
+    }
     for (what, env, faketime, expected) in cases {
         let r = run(&["plan", "-f", &spec], &env, faketime);
         assert_eq!(r.code, 1, "{what}: {}", r.all());
+        assert!(!r.all().contains(decoy_password), "{what}: {}", r.all());
         for e in expected {
             assert!(r.stderr.contains(&e), "{what}: lacks {e:?}:\n{}", r.stderr);
         }
     }
-    // Never a fallback: none of these made a simple bind as the service account.
+    // Never a fallback: with a working password at hand, none of these made a simple bind,
+    // neither as the service account nor as the password's account.
     let log = log_since(from);
-    let account = account();
-    assert!(
-        !log.lines()
-            .any(|l| l.contains("simple bind") && l.contains(&account)),
-        "{log}"
-    );
+    for account in [account(), decoy] {
+        assert!(
+            !log.lines()
+                .any(|l| l.contains("simple bind") && l.contains(&account)),
+            "{account}: {log}"
+        );
+    }
 }
 
 /// `drift --every` with a keytab outlives its tickets: with a krb5.conf asking for
@@ -588,5 +605,82 @@ fn drift_every_renews_the_keytab_ticket_between_checks() {
         std::fs::read_dir(&tmp).unwrap().count(),
         0,
         "a private ticket cache was left in TMPDIR"
+    );
+}
+
+/// BER length at `b[1..]`: (length, bytes it took), short or long form.
+fn ber_len(b: &[u8]) -> Option<(usize, usize)> {
+    let first = *b.get(1)?;
+    if first < 0x80 {
+        return Some((first as usize, 1));
+    }
+    let n = (first & 0x7f) as usize;
+    let bytes = b.get(2..2 + n)?;
+    Some((bytes.iter().fold(0, |a, &x| (a << 8) | x as usize), 1 + n))
+}
+
+/// Regression (review of issue 14): an LDAP server on the clear port that answers the
+/// first SASL GSSAPI message with success, skipping the security layer, as anyone in the
+/// path of an unprotected link can. Upstream ldap3 took that as a finished bind and went on
+/// unsealed; hybridctl must stop there and send nothing more.
+#[test]
+fn a_bind_success_that_skips_sealing_is_refused() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+            .unwrap();
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        // The bind request: SEQUENCE { INTEGER id, [APPLICATION 0] ... }.
+        let id = loop {
+            let n = s.read(&mut chunk).unwrap();
+            assert!(n > 0, "the client closed before its bind request");
+            buf.extend_from_slice(&chunk[..n]);
+            if let Some((len, took)) = ber_len(&buf) {
+                if buf.len() >= 1 + took + len {
+                    let at = 1 + took;
+                    assert_eq!(&buf[at..at + 2], &[0x02, 0x01], "message id");
+                    break buf[at + 2];
+                }
+            }
+        };
+        let consumed = 1 + ber_len(&buf).map(|(l, t)| l + t).unwrap();
+        // bindResponse { resultCode success, matchedDN "", diagnosticMessage "" }
+        s.write_all(&[
+            0x30, 0x0c, 0x02, 0x01, id, 0x61, 0x07, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00,
+        ])
+        .unwrap();
+        // Whatever the client sends next would travel unsealed.
+        let mut after = buf[consumed..].to_vec();
+        while let Ok(n) = s.read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+            after.extend_from_slice(&chunk[..n]);
+        }
+        after
+    });
+    let specs = Specs::new();
+    let spec = acl_only_spec(&specs);
+    let mut env = kerberos_env();
+    env.insert(
+        "HYBRIDCTL_AD_URL".into(),
+        format!("ldap://{}:{port}", lab_kerberos("HYBRIDCTL_LAB_DC_HOST")),
+    );
+    let r = run(&["plan", "-f", &spec], &env, None);
+    let after = server.join().unwrap();
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stderr.contains("before sealing was negotiated"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        after.is_empty(),
+        "the client sent {} more byte(s) after the forged success",
+        after.len()
     );
 }

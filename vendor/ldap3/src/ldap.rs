@@ -363,7 +363,7 @@ impl Ldap {
         let req = sasl_bind_req("GSSAPI", Some(token));
         let ans = self.op_call(LdapOp::Single, req).await?;
         if (ans.0).rc != LDAP_RESULT_SASL_BIND_IN_PROGRESS {
-            return Ok(ans.0);
+            return early_end(ans.0, self.has_tls);
         }
         let token = match (ans.2).0 {
             Some(token) => token,
@@ -383,7 +383,7 @@ impl Ldap {
         let req = sasl_bind_req("GSSAPI", None);
         let ans = self.op_call(LdapOp::Single, req).await?;
         if (ans.0).rc != LDAP_RESULT_SASL_BIND_IN_PROGRESS {
-            return Ok(ans.0);
+            return early_end(ans.0, self.has_tls);
         }
         let token = match (ans.2).0 {
             Some(token) => token,
@@ -397,6 +397,13 @@ impl Ldap {
         } else {
             GSSAUTH_P_PRIVACY
         };
+        // hybridctl's patch: RFC 4752 says four bytes; anything else panicked below.
+        if buf.len() != 4 {
+            return Err(LdapError::GssapiOperationError(format!(
+                "malformed security layer offer: {} bytes, expected 4",
+                buf.len()
+            )));
+        }
         // hybridctl's patch: `|` made this check never fail (see PATCHES.md).
         if buf[0] & needed_layer == 0 {
             return Err(LdapError::GssapiOperationError(format!(
@@ -877,4 +884,19 @@ impl Ldap {
             Ok(None)
         }
     }
+}
+
+/// hybridctl's patch (see PATCHES.md): a SASL GSSAPI bind the server ends before the
+/// security layer is negotiated. A failure is passed on as upstream did. A success is
+/// refused on a clear connection: no layer would be installed, so everything after it
+/// would travel unsealed, and on an unprotected link anyone in the path can forge that
+/// answer. Inside TLS it is passed on as upstream did.
+#[cfg(feature = "gssapi")]
+fn early_end(res: LdapResult, has_tls: bool) -> Result<LdapResult> {
+    if res.rc == 0 && !has_tls {
+        return Err(LdapError::GssapiOperationError(String::from(
+            "the server ended the GSSAPI bind with success before the security layer was negotiated; refusing to continue unsealed",
+        )));
+    }
+    Ok(res)
 }

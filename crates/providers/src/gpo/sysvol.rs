@@ -186,6 +186,10 @@ impl SmbSysvol {
         if let Some(c) = ccache {
             if std::env::var("KRB5CCNAME").ok().as_deref() != Some(c) {
                 // Only this process's environment; read by libsmbclient at session set-up.
+                // Not sound in general: C code (MIT krb5's getenv in another blocking
+                // thread) may read the environment while this writes it; edition 2024
+                // makes this call `unsafe` for that reason. The registry refuses a second
+                // identity (gpo::one_kerberos_identity), so it is set at most once a run.
                 std::env::set_var("KRB5CCNAME", c);
             }
         }

@@ -86,6 +86,8 @@ pub enum KerberosError {
     NoRealm { detail: String },
     #[error("cannot prepare a private ticket cache in {dir}: {reason}")]
     PrivateCache { dir: String, reason: String },
+    #[error("the server answered the Kerberos bind with success before sealing was negotiated; nothing was sent unsealed")]
+    NotSealed,
     #[error("the DC refused the Kerberos bind (LDAP result {rc}: {text})")]
     Refused { rc: u32, text: String },
     #[error("Kerberos failed: {detail}")]
@@ -150,6 +152,9 @@ impl KerberosError {
             }
             KerberosError::PrivateCache { .. } => {
                 "make the temporary directory (TMPDIR) writable for the user hybridctl runs as".into()
+            }
+            KerberosError::NotSealed => {
+                "a DC completes the bind only after the security layer; something between this machine and the DC may be answering for it: check connections.ad.url points at the DC itself".into()
             }
             KerberosError::Refused { .. } => {
                 "check the DC's log; the account may lack the right to log on, or the DC may require what this client does not offer".into()
@@ -226,12 +231,12 @@ pub fn classify(s: &KerberosSettings, major: u32, minor: i32, text: &str) -> Ker
                 principal: principal(),
             }
         }
-        code::KDC_UNREACH | code::REALM_CANT_RESOLVE => {
+        // REALM_UNKNOWN is "Cannot find KDC for requested realm" (krb5_err.et): no kdc
+        // entry and no DNS SRV record for the realm, not a missing default realm.
+        code::KDC_UNREACH | code::REALM_CANT_RESOLVE | code::REALM_UNKNOWN => {
             return KerberosError::KdcUnreachable { detail: detail() }
         }
-        code::REALM_UNKNOWN | code::CONFIG_NODEFREALM => {
-            return KerberosError::NoRealm { detail: detail() }
-        }
+        code::CONFIG_NODEFREALM => return KerberosError::NoRealm { detail: detail() },
         _ => {}
     }
     if let Some(k) = &s.keytab {
@@ -405,7 +410,9 @@ pub fn acquire(s: &KerberosSettings) -> Result<Cred, KerberosError> {
     let mut minor: u32 = 0;
     let mut cred: sys::gss_cred_id_t = ptr::null_mut();
     // SAFETY: every pointer handed over outlives the call (store, elements, set, the
-    // name); the library copies what it keeps. `cred` is owned by `Cred` afterwards.
+    // name) and is only read; the library copies what it keeps. On success `cred` is a
+    // credential we own, handed to `Cred` (released on its drop); on failure it is left
+    // GSS_C_NO_CREDENTIAL and not wrapped.
     let major = unsafe {
         sys::gss_acquire_cred_from(
             &mut minor,
@@ -461,8 +468,10 @@ fn import_name(s: &KerberosSettings, principal: &str) -> Result<sys::gss_name_t,
         value: principal.as_ptr() as *mut _,
     };
     let mut name: sys::gss_name_t = ptr::null_mut();
-    // SAFETY: buf points at principal's bytes for the call; GSS_C_NT_USER_NAME is a
-    // static the library exports.
+    // SAFETY: buf points at principal's bytes, alive for the call, and the library only
+    // reads them (the `*mut` is what the C signature spells); GSS_C_NT_USER_NAME is a
+    // `static mut` only in the bindings: MIT sets it at load and never writes it, so this
+    // reads a copy of the pointer. The name returned is the caller's to release.
     let major =
         unsafe { sys::gss_import_name(&mut minor, &mut buf, sys::GSS_C_NT_USER_NAME, &mut name) };
     if major != 0 {
@@ -531,6 +540,12 @@ pub async fn bind(ldap: &mut Ldap, s: &KerberosSettings) -> Result<(), KerberosE
         Ok(_) => {
             tracing::debug!(identity = %s.identity(), spn = %s.service_principal(), "GSSAPI bind");
             return Ok(());
+        }
+        // The vendored ldap3 refuses a success that skips the security layer (PATCHES.md).
+        Err(LdapError::GssapiOperationError(text))
+            if text.contains("before the security layer was negotiated") =>
+        {
+            KerberosError::NotSealed
         }
         Err(LdapError::GssapiOperationError(text)) => classify_text(s, &text),
         Err(LdapError::LdapResult { result }) => {
@@ -662,6 +677,16 @@ mod tests {
         assert!(matches!(
             classify(&k, 0xd0000, code::CONFIG_NODEFREALM, ""),
             KerberosError::NoRealm { .. }
+        ));
+        // Regression (review of issue 14): "Cannot find KDC for requested realm".
+        assert!(matches!(
+            classify(
+                &k,
+                0xd0000,
+                code::REALM_UNKNOWN,
+                "Cannot find KDC for requested realm"
+            ),
+            KerberosError::KdcUnreachable { .. }
         ));
     }
 
