@@ -257,6 +257,15 @@ async fn check_unchanged(
     .await;
     for (mine, result) in results {
         match result {
+            // `zip` would stop at the shorter list and leave the rest unread, yet written.
+            Ok(now) if now.len() != mine.len() => diags.push(
+                Diagnostic::new(format!(
+                    "the provider read {} of the {} resources to change again",
+                    now.len(),
+                    mine.len()
+                ))
+                .hint("this is a bug in hybridctl; please report it"),
+            ),
             Ok(now) => {
                 for (r, now) in mine.iter().zip(now) {
                     if now != r.observed {
@@ -490,6 +499,54 @@ mod tests {
         let text = failure.errors.to_string();
         assert!(
             text.contains("graph.authorization_policy.c: saved plan is stale"),
+            "{text}"
+        );
+        assert!(text.contains("nothing was applied"), "{text}");
+    }
+
+    /// Reads back fewer states than it was asked for.
+    struct Forgetful(Fake);
+
+    #[async_trait]
+    impl Provider for Forgetful {
+        fn kinds(&self) -> &'static [Kind] {
+            self.0.kinds()
+        }
+        async fn plan(&mut self, rs: &[&Resource]) -> Result<Vec<ResourcePlan>, Diagnostics> {
+            self.0.plan(rs).await
+        }
+        async fn observe(&mut self, p: &[&ResourcePlan]) -> Result<Vec<String>, Diagnostics> {
+            let mut seen = self.0.observe(p).await?;
+            seen.pop();
+            Ok(seen)
+        }
+        async fn apply(&mut self, p: &ResourcePlan) -> Result<(), Diagnostic> {
+            self.0.apply(p).await
+        }
+    }
+
+    #[test]
+    fn a_resource_the_provider_did_not_read_again_is_never_written() {
+        let spec = spec();
+        let (list, _, applied) = providers(None);
+        let mut list: Vec<Box<dyn Provider>> = list
+            .into_iter()
+            .map(|p| -> Box<dyn Provider> {
+                let kinds = p.kinds();
+                Box::new(Forgetful(Fake {
+                    kinds,
+                    world: Arc::default(),
+                    applied: applied.clone(),
+                    misbehave: None,
+                }))
+            })
+            .collect();
+        let p = run(plan(&spec, &mut list, &[])).unwrap();
+        let failure = run(apply(&p, &spec, &mut list)).unwrap_err();
+        assert!(applied.lock().unwrap().is_empty(), "nothing may be written");
+        let text = failure.errors.to_string();
+        assert!(
+            text.contains("the provider read 1 of the 2 resources to change again"),
             "{text}"
         );
         assert!(text.contains("nothing was applied"), "{text}");
