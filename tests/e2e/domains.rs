@@ -275,6 +275,47 @@ fn an_unreachable_domain_fails_the_run_naming_it_and_nothing_is_written_to_the_o
     );
 }
 
+/// Planned while both DCs answered, applied when the second does not: apply reads every
+/// resource again in every domain before its first write, so the first domain is left
+/// as it was; the same plan applies to both once the second answers again.
+#[test]
+fn a_saved_plan_is_refused_whole_when_one_domain_cannot_be_read_again_before_writing() {
+    let (ou, account) = same_in_both("dom-late");
+    let specs = Specs::new();
+    let spec = specs.write(
+        "late.yaml",
+        &format!("{CONNECTIONS}resources:\n{}", writeback(&ou, &account)),
+    );
+    let saved = specs.path("plan.json");
+    let saved = saved.to_str().unwrap();
+    let plan = run(
+        &["plan", "-f", spec.to_str().unwrap(), "--out", saved],
+        |_| {},
+    );
+    assert_eq!(plan.code, 0, "{}", plan.all());
+
+    let apply = run(&["apply", saved], |e| {
+        e.insert("HYBRIDCTL_AD_EMEA_URL".into(), "ldaps://127.0.0.2:1".into());
+    });
+    assert_eq!(apply.code, 1, "{}", apply.all());
+    for says in [
+        "AD connection `emea`: cannot connect to ldaps://127.0.0.2:1",
+        "nothing was applied",
+    ] {
+        assert!(apply.stderr.contains(says), "{says}\n{}", apply.all());
+    }
+    assert!(
+        granted(lab(), &ou, &account).is_empty(),
+        "written to the first domain although the second could not be read again"
+    );
+
+    let again = run(&["apply", saved], |_| {});
+    assert_eq!(again.code, 0, "{}", again.all());
+    for l in [lab(), lab2()] {
+        assert_eq!(granted(l, &ou, &account).len(), 3, "{}", l.domain_dn);
+    }
+}
+
 #[test]
 fn each_connection_reads_its_own_environment_variables() {
     let specs = Specs::new();
