@@ -582,6 +582,37 @@ fn init_for_every_connection_writes_one_spec_that_plans_against_both_domains() {
     }
 }
 
+/// `--connection all` names the domains whose URL is set: one whose other settings are
+/// missing is an error naming it and what to set, not a spec with its values left as
+/// placeholders "because HYBRIDCTL_AD_EMEA_URL is unset".
+#[test]
+fn init_for_every_connection_names_a_domain_it_cannot_read() {
+    let connector = &lab().env["HYBRIDCTL_LAB2_CONNECTOR"];
+    let init = run(
+        &[
+            "init",
+            "password-writeback",
+            "--connection",
+            "all",
+            "--connector",
+            connector,
+        ],
+        |e| {
+            named_only(e);
+            e.remove("HYBRIDCTL_AD_EMEA_PASSWORD");
+        },
+    );
+    assert_eq!(init.code, 1, "{}", init.all());
+    assert!(
+        init.stderr.contains(
+            "AD connection `emea`: the Active Directory password is not set for connection `emea`"
+        ),
+        "{}",
+        init.all()
+    );
+    assert!(!init.all().contains("placeholders"), "{}", init.all());
+}
+
 /// A top-level OU of the same name in both domains (outside OU=Corp, which the examples
 /// check), holding a connector-like account (same name in both) and OU=Synced with one
 /// user; deleted with everything in it when dropped.
