@@ -62,6 +62,10 @@ pub fn connections_in(env: &Env) -> Vec<String> {
         .filter_map(|k| {
             let rest = k.strip_prefix("HYBRIDCTL_AD_")?;
             match rest.strip_suffix(&suffix) {
+                // `default` would read the unprefixed variables: `DEFAULT` reads its own.
+                Some(name) if name.eq_ignore_ascii_case(AdConnections::DEFAULT) => {
+                    Some(name.to_string())
+                }
                 Some(name) if !name.is_empty() => Some(name.to_ascii_lowercase()),
                 _ if rest == Var::Url.suffix() => Some(AdConnections::DEFAULT.to_string()),
                 _ => None,
@@ -431,6 +435,16 @@ mod tests {
             ("HYBRIDCTL_GRAPH_URL", "x"),
         ]);
         assert_eq!(connections_in(&vars), ["default", "emea", "eu_west"]);
+        // Each name found reads back the variable it was found by.
+        let named_default = env(&[("HYBRIDCTL_AD_DEFAULT_URL", "ldaps://d")]);
+        let found = connections_in(&named_default);
+        assert_eq!(
+            found
+                .iter()
+                .map(|n| env_name(n, Var::Url))
+                .collect::<Vec<_>>(),
+            ["HYBRIDCTL_AD_DEFAULT_URL"]
+        );
         assert_eq!(env_name("eu_west", Var::Url), "HYBRIDCTL_AD_EU_WEST_URL");
     }
 
