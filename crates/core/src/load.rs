@@ -509,6 +509,27 @@ mod tests {
     }
 
     #[test]
+    fn a_bad_connections_value_names_the_key_and_both_forms() {
+        let head = "version: 1\nconnections:\n  ad:\n    corp: {url: ldaps://a}\n    emea: {url: ldaps://b}\nresources:\n  - kind: ad.effective_access\n    name: w\n    principal: x\n    rights: [Reset password]\n    scope: {base: x}\n";
+        for value in ["alll", "ALL", "7", "{corp: 1}", "[corp, [emea]]"] {
+            let m = err(&format!("{head}    connections: {value}\n"));
+            assert!(
+                m.starts_with("spec.yaml:12:5: the value of `connections` must be `all` or a list of connection names"),
+                "{value}: {m}"
+            );
+        }
+        let ok = parse(
+            &format!("{head}    connections: [corp]\n"),
+            Path::new("spec.yaml"),
+        )
+        .unwrap();
+        assert_eq!(
+            ok.resources[0].connections(),
+            Some(&crate::spec::ConnectionSet::Some(vec!["corp".into()]))
+        );
+    }
+
+    #[test]
     fn folder_merges_and_rejects_duplicates() {
         let dir = tempfile::tempdir().unwrap();
         let body = "version: 1\nresources:\n- kind: ad.acl\n  name: same\n  object: '{domain}'\n  aces:\n  - {principal: X, allow: [Read], applies_to: This object only}\n";

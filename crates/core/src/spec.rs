@@ -371,13 +371,80 @@ impl JsonSchema for AdConnections {
 pub const CONNECTION_NAME_PATTERN: &str = "^[A-Za-z][A-Za-z0-9_-]*$";
 
 /// Which AD connections a resource that can span domains applies to.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum ConnectionSet {
     /// `all`: every connection of the spec.
     All(AllConnections),
     /// These connections, by name.
     Some(Vec<String>),
+}
+
+/// `all` or a list of names; anything else is named with both forms (an untagged enum
+/// would say only "data did not match any variant").
+impl<'de> Deserialize<'de> for ConnectionSet {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ConnectionSet, D::Error> {
+        d.deserialize_any(ConnectionSetVisitor)
+    }
+}
+
+struct ConnectionSetVisitor;
+
+impl ConnectionSetVisitor {
+    fn refuse<E: serde::de::Error>() -> E {
+        E::custom(format!(
+            "{} `connections` must be `all` or a list of connection names, e.g. [corp, emea]",
+            crate::load::unique::BAD_VALUE
+        ))
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ConnectionSetVisitor {
+    type Value = ConnectionSet;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("`all` or a list of connection names")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ConnectionSet, E> {
+        match v {
+            "all" => Ok(ConnectionSet::All(AllConnections::All)),
+            _ => Err(Self::refuse()),
+        }
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> Result<ConnectionSet, A::Error> {
+        let mut names = Vec::new();
+        while let Some(name) = seq
+            .next_element::<String>()
+            .map_err(|_: A::Error| Self::refuse())?
+        {
+            names.push(name);
+        }
+        Ok(ConnectionSet::Some(names))
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<ConnectionSet, E> {
+        Err(Self::refuse())
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<ConnectionSet, E> {
+        Err(Self::refuse())
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<ConnectionSet, E> {
+        Err(Self::refuse())
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<ConnectionSet, E> {
+        Err(Self::refuse())
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<ConnectionSet, E> {
+        Err(Self::refuse())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, _: A) -> Result<ConnectionSet, A::Error> {
+        Err(Self::refuse())
+    }
 }
 
 /// The word `all`.
