@@ -76,10 +76,11 @@ struct FirstDomainAge(i64);
 
 impl FirstDomainAge {
     fn remember() -> FirstDomainAge {
+        // Unread is not 0: putting back a guess would change the shared domain head.
         let raw: i64 = lab()
             .ldap_attr(&lab().domain_dn, "minPwdAge")
             .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
+            .expect("the first domain's minPwdAge, read before anything is written");
         FirstDomainAge(-raw / 864_000_000_000)
     }
 }
