@@ -76,10 +76,11 @@ struct FirstDomainAge(i64);
 
 impl FirstDomainAge {
     fn remember() -> FirstDomainAge {
+        // Unread is not 0: putting back a guess would change the shared domain head.
         let raw: i64 = lab()
             .ldap_attr(&lab().domain_dn, "minPwdAge")
             .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
+            .expect("the first domain's minPwdAge, read before anything is written");
         FirstDomainAge(-raw / 864_000_000_000)
     }
 }
@@ -273,6 +274,47 @@ fn an_unreachable_domain_fails_the_run_naming_it_and_nothing_is_written_to_the_o
         granted(lab(), &ou, &account).is_empty(),
         "written to the first domain although the second was unreachable"
     );
+}
+
+/// Planned while both DCs answered, applied when the second does not: apply reads every
+/// resource again in every domain before its first write, so the first domain is left
+/// as it was; the same plan applies to both once the second answers again.
+#[test]
+fn a_saved_plan_is_refused_whole_when_one_domain_cannot_be_read_again_before_writing() {
+    let (ou, account) = same_in_both("dom-late");
+    let specs = Specs::new();
+    let spec = specs.write(
+        "late.yaml",
+        &format!("{CONNECTIONS}resources:\n{}", writeback(&ou, &account)),
+    );
+    let saved = specs.path("plan.json");
+    let saved = saved.to_str().unwrap();
+    let plan = run(
+        &["plan", "-f", spec.to_str().unwrap(), "--out", saved],
+        |_| {},
+    );
+    assert_eq!(plan.code, 0, "{}", plan.all());
+
+    let apply = run(&["apply", saved], |e| {
+        e.insert("HYBRIDCTL_AD_EMEA_URL".into(), "ldaps://127.0.0.2:1".into());
+    });
+    assert_eq!(apply.code, 1, "{}", apply.all());
+    for says in [
+        "AD connection `emea`: cannot connect to ldaps://127.0.0.2:1",
+        "nothing was applied",
+    ] {
+        assert!(apply.stderr.contains(says), "{says}\n{}", apply.all());
+    }
+    assert!(
+        granted(lab(), &ou, &account).is_empty(),
+        "written to the first domain although the second could not be read again"
+    );
+
+    let again = run(&["apply", saved], |_| {});
+    assert_eq!(again.code, 0, "{}", again.all());
+    for l in [lab(), lab2()] {
+        assert_eq!(granted(l, &ou, &account).len(), 3, "{}", l.domain_dn);
+    }
 }
 
 #[test]
@@ -539,6 +581,37 @@ fn init_for_every_connection_writes_one_spec_that_plans_against_both_domains() {
     ] {
         assert!(text.stdout.contains(address), "{address}\n{}", text.stdout);
     }
+}
+
+/// `--connection all` names the domains whose URL is set: one whose other settings are
+/// missing is an error naming it and what to set, not a spec with its values left as
+/// placeholders "because HYBRIDCTL_AD_EMEA_URL is unset".
+#[test]
+fn init_for_every_connection_names_a_domain_it_cannot_read() {
+    let connector = &lab().env["HYBRIDCTL_LAB2_CONNECTOR"];
+    let init = run(
+        &[
+            "init",
+            "password-writeback",
+            "--connection",
+            "all",
+            "--connector",
+            connector,
+        ],
+        |e| {
+            named_only(e);
+            e.remove("HYBRIDCTL_AD_EMEA_PASSWORD");
+        },
+    );
+    assert_eq!(init.code, 1, "{}", init.all());
+    assert!(
+        init.stderr.contains(
+            "AD connection `emea`: the Active Directory password is not set for connection `emea`"
+        ),
+        "{}",
+        init.all()
+    );
+    assert!(!init.all().contains("placeholders"), "{}", init.all());
 }
 
 /// A top-level OU of the same name in both domains (outside OU=Corp, which the examples

@@ -217,7 +217,30 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(e.contains("connection `emea`: unknown field `ulr`"), "{e}");
+        // serde_yaml's path names the connection, and the position is the key's own.
+        assert!(
+            e.starts_with("connections.ad.emea: unknown field `ulr`")
+                && e.ends_with("at line 5 column 12"),
+            "{e}"
+        );
+    }
+
+    /// The keys that make `connections.ad` read as one connection are exactly its fields.
+    #[test]
+    fn the_single_form_is_recognised_by_every_field_and_only_those() {
+        let schema =
+            serde_json::to_value(schemars::schema_for!(crate::spec::AdConnection)).unwrap();
+        let fields: Vec<&str> = schema["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut ours = crate::spec::AD_CONNECTION_FIELDS.to_vec();
+        ours.sort_unstable();
+        let mut fields = fields;
+        fields.sort_unstable();
+        assert_eq!(ours, fields);
     }
 
     #[test]

@@ -115,15 +115,19 @@ async fn plan_resources(
             Err(d) => diags.extend(d),
         }
     }
-    // Providers that share a connection (AD and GPO) report its failure once each.
-    let mut seen = std::collections::HashSet::new();
-    diags.0.retain(|d| seen.insert(d.to_string()));
+    once_each(&mut diags);
     diags.into_result(())?;
     // Spec order, so output follows the file the user reads.
     Ok(resources
         .iter()
         .filter_map(|r| planned.remove(&r.address()))
         .collect())
+}
+
+/// Providers that share a connection (AD and GPO) each report its failure: keep one.
+fn once_each(diags: &mut Diagnostics) {
+    let mut seen = std::collections::HashSet::new();
+    diags.0.retain(|d| seen.insert(d.to_string()));
 }
 
 /// Matches a provider's plans to the resources it was given, by address: a missing, extra
@@ -257,6 +261,15 @@ async fn check_unchanged(
     .await;
     for (mine, result) in results {
         match result {
+            // `zip` would stop at the shorter list and leave the rest unread, yet written.
+            Ok(now) if now.len() != mine.len() => diags.push(
+                Diagnostic::new(format!(
+                    "the provider read {} of the {} resources to change again",
+                    now.len(),
+                    mine.len()
+                ))
+                .hint("this is a bug in hybridctl; please report it"),
+            ),
             Ok(now) => {
                 for (r, now) in mine.iter().zip(now) {
                     if now != r.observed {
@@ -274,6 +287,7 @@ async fn check_unchanged(
             Err(d) => diags.extend(d),
         }
     }
+    once_each(&mut diags);
     if !diags.is_empty() {
         diags.push(Diagnostic::new(
             "nothing was applied: every resource is checked before the first write",
@@ -493,6 +507,99 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("nothing was applied"), "{text}");
+    }
+
+    /// Reads back fewer states than it was asked for.
+    struct Forgetful(Fake);
+
+    #[async_trait]
+    impl Provider for Forgetful {
+        fn kinds(&self) -> &'static [Kind] {
+            self.0.kinds()
+        }
+        async fn plan(&mut self, rs: &[&Resource]) -> Result<Vec<ResourcePlan>, Diagnostics> {
+            self.0.plan(rs).await
+        }
+        async fn observe(&mut self, p: &[&ResourcePlan]) -> Result<Vec<String>, Diagnostics> {
+            let mut seen = self.0.observe(p).await?;
+            seen.pop();
+            Ok(seen)
+        }
+        async fn apply(&mut self, p: &ResourcePlan) -> Result<(), Diagnostic> {
+            self.0.apply(p).await
+        }
+    }
+
+    #[test]
+    fn a_resource_the_provider_did_not_read_again_is_never_written() {
+        let spec = spec();
+        let (list, _, applied) = providers(None);
+        let mut list: Vec<Box<dyn Provider>> = list
+            .into_iter()
+            .map(|p| -> Box<dyn Provider> {
+                let kinds = p.kinds();
+                Box::new(Forgetful(Fake {
+                    kinds,
+                    world: Arc::default(),
+                    applied: applied.clone(),
+                    misbehave: None,
+                }))
+            })
+            .collect();
+        let p = run(plan(&spec, &mut list, &[])).unwrap();
+        let failure = run(apply(&p, &spec, &mut list)).unwrap_err();
+        assert!(applied.lock().unwrap().is_empty(), "nothing may be written");
+        let text = failure.errors.to_string();
+        assert!(
+            text.contains("the provider read 1 of the 2 resources to change again"),
+            "{text}"
+        );
+        assert!(text.contains("nothing was applied"), "{text}");
+    }
+
+    /// Plans like `Fake`, then cannot read again, as a DC gone between plan and apply.
+    struct GoneAfterPlan(Fake);
+
+    #[async_trait]
+    impl Provider for GoneAfterPlan {
+        fn kinds(&self) -> &'static [Kind] {
+            self.0.kinds()
+        }
+        async fn plan(&mut self, rs: &[&Resource]) -> Result<Vec<ResourcePlan>, Diagnostics> {
+            self.0.plan(rs).await
+        }
+        async fn observe(&mut self, _: &[&ResourcePlan]) -> Result<Vec<String>, Diagnostics> {
+            Err(Diagnostic::new("AD connection `emea`: cannot connect to ldaps://dc2").into())
+        }
+        async fn apply(&mut self, p: &ResourcePlan) -> Result<(), Diagnostic> {
+            self.0.apply(p).await
+        }
+    }
+
+    #[test]
+    fn a_connection_two_providers_share_is_reported_once_when_it_fails_before_writing() {
+        let spec = spec();
+        let (list, world, applied) = providers(None);
+        let mut list: Vec<Box<dyn Provider>> = list
+            .into_iter()
+            .map(|p| -> Box<dyn Provider> {
+                Box::new(GoneAfterPlan(Fake {
+                    kinds: p.kinds(),
+                    world: world.clone(),
+                    applied: applied.clone(),
+                    misbehave: None,
+                }))
+            })
+            .collect();
+        let p = run(plan(&spec, &mut list, &[])).unwrap();
+        let failure = run(apply(&p, &spec, &mut list)).unwrap_err();
+        assert!(applied.lock().unwrap().is_empty(), "nothing may be written");
+        assert_eq!(
+            failure.errors.to_string().matches("cannot connect").count(),
+            1,
+            "{}",
+            failure.errors
+        );
     }
 
     #[test]

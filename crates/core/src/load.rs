@@ -441,6 +441,94 @@ mod tests {
         assert!(m.contains("ad.acls"), "{m}");
     }
 
+    /// `connections.ad` in either form is read without a buffer: each mistake keeps its
+    /// own line and column, and nothing given twice is kept silently.
+    #[test]
+    fn a_mistake_in_either_form_of_connections_ad_is_located() {
+        let named = "version: 1\nconnections:\n  ad:\n    corp:\n      url: ldaps://a\n    emea:\n      url: ldaps://b\n";
+        let one = "version: 1\nconnections:\n  ad:\n    url: ldaps://a\n";
+        for (text, at, what) in [
+            (
+                format!("{named}      usr: x\n"),
+                "8:7",
+                "unknown field `usr`",
+            ),
+            (
+                format!("{named}      starttls: maybe\n"),
+                "8:17",
+                "expected a boolean",
+            ),
+            (
+                format!("{one}    starttls: maybe\n"),
+                "5:15",
+                "expected a boolean",
+            ),
+            (format!("{one}    usr: x\n"), "5:5", "unknown field `usr`"),
+            (
+                format!("{one}    url: ldaps://b\n"),
+                "5:5",
+                "duplicate field `url`",
+            ),
+            (
+                format!("{named}    corp:\n      url: ldaps://c\n"),
+                "8:5",
+                "duplicate key `corp`",
+            ),
+            (
+                format!("{named}      url: ldaps://c\n"),
+                "8:7",
+                "duplicate field `url`",
+            ),
+            (
+                "version: 1\nconnections:\n  ad:\n    ulr: ldaps://a\n".to_string(),
+                "4:5",
+                "unknown field `ulr`",
+            ),
+            (
+                format!("{named}    apac: ldaps://c\n"),
+                "8:11",
+                "connection `apac` must be a map of its settings",
+            ),
+        ] {
+            let m = err(&text);
+            assert!(
+                m.starts_with(&format!("spec.yaml:{at}: ")),
+                "{at} {what}: {m}"
+            );
+            assert!(m.contains(what), "{what}: {m}");
+        }
+        let named = parse(
+            "version: 1\nconnections:\n  ad:\n    corp: {}\n    emea: {url: ldaps://b}\n",
+            Path::new("spec.yaml"),
+        )
+        .unwrap();
+        assert_eq!(
+            crate::connection::names(&named.connections),
+            ["corp", "emea"]
+        );
+    }
+
+    #[test]
+    fn a_bad_connections_value_names_the_key_and_both_forms() {
+        let head = "version: 1\nconnections:\n  ad:\n    corp: {url: ldaps://a}\n    emea: {url: ldaps://b}\nresources:\n  - kind: ad.effective_access\n    name: w\n    principal: x\n    rights: [Reset password]\n    scope: {base: x}\n";
+        for value in ["alll", "ALL", "7", "{corp: 1}", "[corp, [emea]]"] {
+            let m = err(&format!("{head}    connections: {value}\n"));
+            assert!(
+                m.starts_with("spec.yaml:12:5: the value of `connections` must be `all` or a list of connection names"),
+                "{value}: {m}"
+            );
+        }
+        let ok = parse(
+            &format!("{head}    connections: [corp]\n"),
+            Path::new("spec.yaml"),
+        )
+        .unwrap();
+        assert_eq!(
+            ok.resources[0].connections(),
+            Some(&crate::spec::ConnectionSet::Some(vec!["corp".into()]))
+        );
+    }
+
     #[test]
     fn folder_merges_and_rejects_duplicates() {
         let dir = tempfile::tempdir().unwrap();

@@ -182,27 +182,165 @@ impl AdConnections {
     }
 }
 
-/// One connection when the map reads as one (a key such as `url`), else a map of
-/// connections by name; the error is the one of the form the text is closer to.
+/// The keys of one [`AdConnection`] (a unit test keeps this equal to its schema).
+pub(crate) const AD_CONNECTION_FIELDS: &[&str] = &[
+    "url",
+    "user",
+    "password_env",
+    "password_file",
+    "ca_file",
+    "base_dn",
+    "starttls",
+    "insecure_skip_verify",
+    "sysvol",
+    "auth",
+    "keytab_file",
+    "principal",
+];
+
+/// One connection when the first key is one of a connection's (`url`, ...), else a map
+/// of connections by name. Read straight from the YAML, never through a buffer, so a
+/// mistake inside either form keeps its `line:column`, a key given twice is refused (a
+/// `BTreeMap` would keep the last silently), and so is a connection named twice.
 impl<'de> Deserialize<'de> for AdConnections {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<AdConnections, D::Error> {
+        d.deserialize_map(AdConnectionsVisitor)
+    }
+}
+
+struct AdConnectionsVisitor;
+
+impl<'de> serde::de::Visitor<'de> for AdConnectionsVisitor {
+    type Value = AdConnections;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("one connection (`url: ...`) or connections by name (`corp: {url: ...}`)")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> Result<AdConnections, A::Error> {
+        use serde::de::value::MapAccessDeserializer;
         use serde::de::Error;
-        let map = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
-        let one = serde_json::from_value::<AdConnection>(serde_json::Value::Object(map.clone()));
-        let named_shape = !map.is_empty() && map.values().all(serde_json::Value::is_object);
-        match one {
-            Ok(c) => Ok(AdConnections::One(c)),
-            Err(e) if !named_shape => Err(D::Error::custom(e)),
-            Err(_) => {
-                let mut named = std::collections::BTreeMap::new();
-                for (name, value) in map {
-                    let c = serde_json::from_value::<AdConnection>(value)
-                        .map_err(|e| D::Error::custom(format!("connection `{name}`: {e}")))?;
-                    named.insert(name, c);
-                }
-                Ok(AdConnections::Named(named))
-            }
+        let Some(first) = map.next_key::<String>()? else {
+            return Ok(AdConnections::default());
+        };
+        if AD_CONNECTION_FIELDS.contains(&first.as_str()) {
+            let rest = Replay {
+                first: Some(first),
+                map,
+            };
+            return AdConnection::deserialize(MapAccessDeserializer::new(rest))
+                .map(AdConnections::One);
         }
+        let mut named = std::collections::BTreeMap::new();
+        let mut key = Some(first);
+        while let Some(name) = key {
+            if named.contains_key(&name) {
+                return Err(A::Error::custom(format!(
+                    "{} `{name}` in connections.ad (`{name}` came first)",
+                    crate::load::unique::DUPLICATE
+                )));
+            }
+            let connection = map.next_value_seed(NamedConnection {
+                name: &name,
+                first: named.is_empty(),
+            })?;
+            named.insert(name, connection);
+            key = map.next_key()?;
+        }
+        Ok(AdConnections::Named(named))
+    }
+}
+
+/// A map whose first key was already read: it is given again, then the rest.
+struct Replay<A> {
+    first: Option<String>,
+    map: A,
+}
+
+impl<'de, A: serde::de::MapAccess<'de>> serde::de::MapAccess<'de> for Replay<A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: serde::de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        use serde::de::IntoDeserializer;
+        match self.first.take() {
+            Some(key) => seed.deserialize(key.into_deserializer()).map(Some),
+            None => self.map.next_key_seed(seed),
+        }
+    }
+
+    fn next_value_seed<V: serde::de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, A::Error> {
+        self.map.next_value_seed(seed)
+    }
+}
+
+/// The settings of connection `name`. A bare value under the first key is the single
+/// form with a misspelt key (`ulr: ldaps://...`), and is reported as such.
+struct NamedConnection<'a> {
+    name: &'a str,
+    first: bool,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for NamedConnection<'_> {
+    type Value = AdConnection;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<AdConnection, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl NamedConnection<'_> {
+    fn not_settings<E: serde::de::Error>(&self) -> E {
+        if self.first {
+            E::unknown_field(self.name, AD_CONNECTION_FIELDS)
+        } else {
+            E::custom(format!(
+                "connection `{}` must be a map of its settings (`{}: {{url: ...}}`; `{{}}` takes them all from the environment)",
+                self.name, self.name
+            ))
+        }
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for NamedConnection<'_> {
+    type Value = AdConnection;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "the settings of connection `{}`", self.name)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<AdConnection, A::Error> {
+        AdConnection::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<AdConnection, E> {
+        Err(self.not_settings())
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<AdConnection, E> {
+        Err(self.not_settings())
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<AdConnection, E> {
+        Err(self.not_settings())
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<AdConnection, E> {
+        Err(self.not_settings())
+    }
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<AdConnection, E> {
+        Err(self.not_settings())
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<AdConnection, E> {
+        Err(self.not_settings())
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<AdConnection, E> {
+        Err(self.not_settings())
     }
 }
 
@@ -233,13 +371,80 @@ impl JsonSchema for AdConnections {
 pub const CONNECTION_NAME_PATTERN: &str = "^[A-Za-z][A-Za-z0-9_-]*$";
 
 /// Which AD connections a resource that can span domains applies to.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum ConnectionSet {
     /// `all`: every connection of the spec.
     All(AllConnections),
     /// These connections, by name.
     Some(Vec<String>),
+}
+
+/// `all` or a list of names; anything else is named with both forms (an untagged enum
+/// would say only "data did not match any variant").
+impl<'de> Deserialize<'de> for ConnectionSet {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ConnectionSet, D::Error> {
+        d.deserialize_any(ConnectionSetVisitor)
+    }
+}
+
+struct ConnectionSetVisitor;
+
+impl ConnectionSetVisitor {
+    fn refuse<E: serde::de::Error>() -> E {
+        E::custom(format!(
+            "{} `connections` must be `all` or a list of connection names, e.g. [corp, emea]",
+            crate::load::unique::BAD_VALUE
+        ))
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ConnectionSetVisitor {
+    type Value = ConnectionSet;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("`all` or a list of connection names")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ConnectionSet, E> {
+        match v {
+            "all" => Ok(ConnectionSet::All(AllConnections::All)),
+            _ => Err(Self::refuse()),
+        }
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> Result<ConnectionSet, A::Error> {
+        let mut names = Vec::new();
+        while let Some(name) = seq
+            .next_element::<String>()
+            .map_err(|_: A::Error| Self::refuse())?
+        {
+            names.push(name);
+        }
+        Ok(ConnectionSet::Some(names))
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<ConnectionSet, E> {
+        Err(Self::refuse())
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<ConnectionSet, E> {
+        Err(Self::refuse())
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<ConnectionSet, E> {
+        Err(Self::refuse())
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<ConnectionSet, E> {
+        Err(Self::refuse())
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<ConnectionSet, E> {
+        Err(Self::refuse())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, _: A) -> Result<ConnectionSet, A::Error> {
+        Err(Self::refuse())
+    }
 }
 
 /// The word `all`.

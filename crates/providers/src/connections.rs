@@ -130,6 +130,17 @@ impl Provider for PerConnection {
         let mut out = vec![String::new(); planned.len()];
         for (name, group, result) in results {
             match result {
+                // A state left empty would be compared as if read: refuse instead.
+                Ok(seen) if seen.len() != group.len() => diags.extend(named(
+                    name,
+                    Diagnostic::new(format!(
+                        "read {} of the {} resources to change again",
+                        seen.len(),
+                        group.len()
+                    ))
+                    .hint("this is a bug in hybridctl; please report it")
+                    .into(),
+                )),
                 Ok(seen) => {
                     for (i, s) in group.into_iter().zip(seen) {
                         out[i] = s;
@@ -167,7 +178,7 @@ mod tests {
     struct Domain {
         name: &'static str,
         meet: Arc<Barrier>,
-        down: bool,
+        state: State,
         applied: Arc<Mutex<Vec<String>>>,
     }
 
@@ -178,7 +189,7 @@ mod tests {
         }
         async fn plan(&mut self, rs: &[&Resource]) -> Result<Vec<ResourcePlan>, Diagnostics> {
             self.meet.wait().await;
-            if self.down {
+            if self.state == State::Down {
                 return Err(Diagnostic::new("cannot connect to ldaps://127.0.0.2:1").into());
             }
             Ok(rs
@@ -196,7 +207,12 @@ mod tests {
                 .collect())
         }
         async fn observe(&mut self, p: &[&ResourcePlan]) -> Result<Vec<String>, Diagnostics> {
-            Ok(p.iter().map(|_| format!("seen by {}", self.name)).collect())
+            let seen = p.iter().map(|_| format!("seen by {}", self.name));
+            match self.state {
+                State::Up => Ok(seen.collect()),
+                State::Down => Err(Diagnostic::new("cannot connect to ldaps://127.0.0.2:1").into()),
+                State::Forgets => Ok(seen.skip(1).collect()),
+            }
         }
         async fn apply(&mut self, p: &ResourcePlan) -> Result<(), Diagnostic> {
             self.applied
@@ -220,21 +236,31 @@ mod tests {
         spec.resources
     }
 
-    fn two(down: bool) -> (PerConnection, Arc<Mutex<Vec<String>>>) {
+    /// How the second domain (`emea`) answers.
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        Up,
+        /// Unreachable.
+        Down,
+        /// Reads back one state fewer than it is asked for.
+        Forgets,
+    }
+
+    fn two(emea: State) -> (PerConnection, Arc<Mutex<Vec<String>>>) {
         let meet = Arc::new(Barrier::new(2));
         let applied = Arc::new(Mutex::new(Vec::new()));
-        let domain = |name, down| -> Box<dyn Provider> {
+        let domain = |name, state| -> Box<dyn Provider> {
             Box::new(Domain {
                 name,
                 meet: meet.clone(),
-                down,
+                state,
                 applied: applied.clone(),
             })
         };
         (
             PerConnection::new(vec![
-                ("corp".into(), domain("corp", false)),
-                ("emea".into(), domain("emea", down)),
+                ("corp".into(), domain("corp", State::Up)),
+                ("emea".into(), domain("emea", emea)),
             ]),
             applied,
         )
@@ -253,7 +279,7 @@ mod tests {
     fn each_resource_goes_to_its_domain_and_domains_plan_concurrently() {
         let rs = resources();
         let refs: Vec<&Resource> = rs.iter().collect();
-        let (mut p, applied) = two(false);
+        let (mut p, applied) = two(State::Up);
         let plans = run(p.plan(&refs)).unwrap();
         let seen: Vec<(String, &str)> = plans
             .iter()
@@ -282,7 +308,7 @@ mod tests {
     fn an_unreachable_domain_is_named_and_fails_the_plan() {
         let rs = resources();
         let refs: Vec<&Resource> = rs.iter().collect();
-        let (mut p, _) = two(true);
+        let (mut p, _) = two(State::Down);
         let e = run(p.plan(&refs)).unwrap_err().to_string();
         assert_eq!(
             e,
@@ -290,9 +316,35 @@ mod tests {
         );
     }
 
+    /// Apply reads every domain again before its first write: planned while both were
+    /// up, a domain unreachable (or answering short) by then fails that read, named.
+    #[test]
+    fn a_domain_that_fails_the_read_before_writing_fails_it_named() {
+        let rs = resources();
+        let refs: Vec<&Resource> = rs.iter().collect();
+        let (mut up, _) = two(State::Up);
+        let plans = run(up.plan(&refs)).unwrap();
+        let planned: Vec<&ResourcePlan> = plans.iter().collect();
+        for (emea, says) in [
+            (
+                State::Down,
+                "AD connection `emea`: cannot connect to ldaps://127.0.0.2:1",
+            ),
+            (
+                State::Forgets,
+                "AD connection `emea`: read 1 of the 2 resources to change again",
+            ),
+        ] {
+            let (mut p, applied) = two(emea);
+            let e = run(p.observe(&planned)).unwrap_err().to_string();
+            assert!(e.contains(says), "{e}");
+            assert!(applied.lock().unwrap().is_empty());
+        }
+    }
+
     #[test]
     fn a_resource_without_a_known_connection_is_refused() {
-        let (p, _) = two(false);
+        let (p, _) = two(State::Up);
         let e = p.index(Some("apac")).unwrap_err().to_string();
         assert!(
             e.contains("no AD connection named `apac` (connections: corp, emea)"),

@@ -70,7 +70,20 @@ pub async fn run(a: InitArgs, ctx: &mut Context) -> Result<u8> {
         let settings = if a.offline {
             None
         } else {
-            AdSettings::resolve_named(name, None, &ctx.env).ok()
+            match AdSettings::resolve_named(name, None, &ctx.env) {
+                Ok(s) => Some(s),
+                // Nothing says where the domain is: placeholders, as offline.
+                Err(_)
+                    if hybridctl_providers::env::get(&ctx.env, &env_name(name, Var::Url))
+                        .is_none() =>
+                {
+                    None
+                }
+                // Its URL is set, so it was meant to be read: say why it cannot be, never
+                // "unset" (with `--connection all`, one domain of several).
+                Err(d) if several => bail!("AD connection `{name}`: {d}"),
+                Err(d) => bail!("{d}"),
+            }
         };
         let mut f = Found {
             connection: name.clone(),

@@ -277,3 +277,33 @@ mod diff_tests {
         assert_eq!(skipped, [1, 3]);
     }
 }
+
+#[cfg(test)]
+mod connection_tests {
+    use super::*;
+    use crate::render::fixtures::writeback_plan;
+
+    /// In a spec with several domains every output names the domain a change hits, and a
+    /// saved plan reads back with it.
+    #[test]
+    fn every_format_shows_the_connection() {
+        let mut plan = writeback_plan();
+        let r = &mut plan.resources[0];
+        r.address = r.address.clone().with_connection(Some("emea"));
+        let at = r.address.to_string();
+        assert!(at.ends_with("@emea"), "{at}");
+        for (format, shown) in [
+            (Format::Text, at.clone()),
+            (Format::Markdown, format!("`{at}`")),
+            (Format::Junit, format!("name=\"{at}\"")),
+            (Format::Json, format!("\"address\": \"{at}\"")),
+        ] {
+            for report in [Report::Plan, Report::Drift] {
+                let out = render(&plan, report, format, false);
+                assert!(out.contains(&shown), "{format:?} {shown}\n{out}");
+            }
+        }
+        let back: crate::Plan = serde_json::from_str(&json(&plan)).unwrap();
+        assert_eq!(back, plan);
+    }
+}

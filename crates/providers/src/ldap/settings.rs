@@ -62,6 +62,10 @@ pub fn connections_in(env: &Env) -> Vec<String> {
         .filter_map(|k| {
             let rest = k.strip_prefix("HYBRIDCTL_AD_")?;
             match rest.strip_suffix(&suffix) {
+                // `default` would read the unprefixed variables: `DEFAULT` reads its own.
+                Some(name) if name.eq_ignore_ascii_case(AdConnections::DEFAULT) => {
+                    Some(name.to_string())
+                }
                 Some(name) if !name.is_empty() => Some(name.to_ascii_lowercase()),
                 _ if rest == Var::Url.suffix() => Some(AdConnections::DEFAULT.to_string()),
                 _ => None,
@@ -431,7 +435,86 @@ mod tests {
             ("HYBRIDCTL_GRAPH_URL", "x"),
         ]);
         assert_eq!(connections_in(&vars), ["default", "emea", "eu_west"]);
+        // Each name found reads back the variable it was found by.
+        let named_default = env(&[("HYBRIDCTL_AD_DEFAULT_URL", "ldaps://d")]);
+        let found = connections_in(&named_default);
+        assert_eq!(
+            found
+                .iter()
+                .map(|n| env_name(n, Var::Url))
+                .collect::<Vec<_>>(),
+            ["HYBRIDCTL_AD_DEFAULT_URL"]
+        );
         assert_eq!(env_name("eu_west", Var::Url), "HYBRIDCTL_AD_EU_WEST_URL");
+    }
+
+    /// Every variable, for the checks below.
+    const EVERY_VAR: [Var; 10] = [
+        Var::Url,
+        Var::User,
+        Var::Password,
+        Var::PasswordFile,
+        Var::CaFile,
+        Var::InsecureSkipVerify,
+        Var::Sysvol,
+        Var::Auth,
+        Var::Keytab,
+        Var::Principal,
+    ];
+
+    /// A variant added to `Var` fails to compile here until it is in [`EVERY_VAR`].
+    #[allow(dead_code)]
+    fn listed(v: Var) {
+        match v {
+            Var::Url
+            | Var::User
+            | Var::Password
+            | Var::PasswordFile
+            | Var::CaFile
+            | Var::InsecureSkipVerify
+            | Var::Sysvol
+            | Var::Auth
+            | Var::Keytab
+            | Var::Principal => {}
+        }
+    }
+
+    /// Connection names made of the suffixes' own words (`password`, `password_file`,
+    /// `insecure_skip`, ...) never share a variable with another connection or with the
+    /// unnamed one, and only a `_URL` variable makes the environment name a connection.
+    #[test]
+    fn no_two_connections_read_the_same_variable() {
+        let mut names = vec!["default".to_string(), "emea".to_string()];
+        for v in EVERY_VAR {
+            let words: Vec<&str> = v.suffix().split('_').collect();
+            for n in 1..=words.len() {
+                names.push(words[..n].join("_").to_ascii_lowercase());
+                names.push(format!("x_{}", words[..n].join("_").to_ascii_lowercase()));
+            }
+        }
+        names.sort();
+        names.dedup();
+        let mut seen: std::collections::BTreeMap<String, (String, Var)> = Default::default();
+        for n in &names {
+            for v in EVERY_VAR {
+                if let Some(first) = seen.insert(env_name(n, v), (n.clone(), v)) {
+                    panic!(
+                        "{} is read by {first:?} and by ({n}, {v:?})",
+                        env_name(n, v)
+                    );
+                }
+            }
+        }
+        let others: Env = seen
+            .iter()
+            .filter(|(_, (_, v))| *v != Var::Url)
+            .map(|(k, _)| (k.clone(), "x".to_string()))
+            .collect();
+        assert_eq!(connections_in(&others), Vec::<String>::new());
+        for n in &names {
+            let one = env(&[(env_name(n, Var::Url).as_str(), "ldaps://x")]);
+            assert_eq!(connections_in(&one), std::slice::from_ref(n));
+        }
     }
 
     #[test]
