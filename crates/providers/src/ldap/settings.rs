@@ -128,22 +128,12 @@ impl AdSettings {
         env: &Env,
     ) -> Result<AdSettings, Diagnostic> {
         let spec = spec.cloned().unwrap_or_default();
-        let var = |v: Var| env_name(name, v);
-        let get = |v: Var| env::get(env, &var(v)).map(str::to_string);
-        let key = |k: &str| match name {
-            AdConnections::DEFAULT => format!("connections.ad.{k}"),
-            _ => format!("connections.ad.{name}.{k}"),
-        };
         if resolve_auth(name, &spec, env)? == AdAuth::Kerberos {
             return resolve_kerberos(name, spec, env);
         }
-        let url = get(Var::Url).or(spec.url.clone()).ok_or_else(|| {
-            Diagnostic::new(format!("no Active Directory URL is set{}", of(name))).hint(format!(
-                "set {} in the spec or {} (e.g. ldaps://dc01.corp.example.com)",
-                key("url"),
-                var(Var::Url)
-            ))
-        })?;
+        let from = Source { name, env };
+        let (var, get, key) = (|v| from.var(v), |v| from.get(v), |k| from.key(k));
+        let url = from.url(&spec, "ldaps://dc01.corp.example.com")?;
         let lower = url.to_ascii_lowercase();
         let transport = if lower.starts_with("ldaps://") {
             Transport::Ldaps
@@ -193,6 +183,42 @@ impl AdSettings {
     }
 }
 
+/// Where one connection's settings come from: its own variables, then its spec keys.
+struct Source<'a> {
+    name: &'a str,
+    env: &'a Env,
+}
+
+impl Source<'_> {
+    fn var(&self, var: Var) -> String {
+        env_name(self.name, var)
+    }
+
+    fn get(&self, var: Var) -> Option<String> {
+        env::get(self.env, &self.var(var)).map(str::to_string)
+    }
+
+    /// The spec key a person sets: `connections.ad.url`, or `connections.ad.emea.url`.
+    fn key(&self, key: &str) -> String {
+        match self.name {
+            AdConnections::DEFAULT => format!("connections.ad.{key}"),
+            name => format!("connections.ad.{name}.{key}"),
+        }
+    }
+
+    fn url(&self, spec: &AdConnection, example: &str) -> Result<String, Diagnostic> {
+        self.get(Var::Url).or(spec.url.clone()).ok_or_else(|| {
+            Diagnostic::new(format!("no Active Directory URL is set{}", of(self.name))).hint(
+                format!(
+                    "set {} in the spec or {} (e.g. {example})",
+                    self.key("url"),
+                    self.var(Var::Url)
+                ),
+            )
+        })
+    }
+}
+
 /// The connection's `HYBRIDCTL_AD_[<NAME>_]AUTH` over its `auth`, default password.
 fn resolve_auth(name: &str, spec: &AdConnection, env: &Env) -> Result<AdAuth, Diagnostic> {
     let var = env_name(name, Var::Auth);
@@ -210,19 +236,9 @@ fn resolve_auth(name: &str, spec: &AdConnection, env: &Env) -> Result<AdAuth, Di
 /// `auth: kerberos`: no password is read, looked for or needed.
 fn resolve_kerberos(name: &str, spec: AdConnection, env: &Env) -> Result<AdSettings, Diagnostic> {
     use super::kerberos::{KerberosSettings, Keytab};
-    let var = |v: Var| env_name(name, v);
-    let get = |v: Var| env::get(env, &var(v)).map(str::to_string);
-    let key = |k: &str| match name {
-        AdConnections::DEFAULT => format!("connections.ad.{k}"),
-        _ => format!("connections.ad.{name}.{k}"),
-    };
-    let url = get(Var::Url).or(spec.url.clone()).ok_or_else(|| {
-        Diagnostic::new(format!("no Active Directory URL is set{}", of(name))).hint(format!(
-            "set {} in the spec or {} (e.g. ldap://dc01.corp.example.com)",
-            key("url"),
-            var(Var::Url)
-        ))
-    })?;
+    let from = Source { name, env };
+    let (var, get, key) = (|v| from.var(v), |v| from.get(v), |k| from.key(k));
+    let url = from.url(&spec, "ldap://dc01.corp.example.com")?;
     let lower = url.to_ascii_lowercase();
     let transport = if lower.starts_with("ldaps://") {
         Transport::Ldaps
