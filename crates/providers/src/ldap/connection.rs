@@ -173,16 +173,14 @@ impl Connection {
 
 /// After the bind: the naming contexts every provider needs.
 async fn finish_open(mut ldap: Ldap, s: &AdSettings) -> Result<Connection, ConnectError> {
-    {
-        let root = read_root_dse(&mut ldap)
-            .await
-            .map_err(|source| ConnectError::RootDse {
-                url: s.url.clone(),
-                source,
-            })?;
-        tracing::debug!(url = %s.url, user = %s.user, default_nc = %root.default_nc, "bound to AD");
-        Ok(Connection { ldap, root })
-    }
+    let root = read_root_dse(&mut ldap)
+        .await
+        .map_err(|source| ConnectError::RootDse {
+            url: s.url.clone(),
+            source,
+        })?;
+    tracing::debug!(url = %s.url, user = %s.user, default_nc = %root.default_nc, "bound to AD");
+    Ok(Connection { ldap, root })
 }
 
 impl Connection {
