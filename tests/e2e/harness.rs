@@ -160,6 +160,7 @@ impl Lab {
             stdin,
             interactive,
             stdout_is_terminal: interactive,
+            stop_on_signal: false,
         };
         let code = hybridctl_cli::run(&mut ctx);
         let run = Run {

@@ -684,3 +684,62 @@ fn a_bind_success_that_skips_sealing_is_refused() {
         after.len()
     );
 }
+
+/// SIGTERM while a keytab run waits on the DC: the run stops with 143 and removes the
+/// private ticket cache it made (a valid ticket left in TMPDIR otherwise). The "DC" is a
+/// listener that takes the bind and never answers, so the signal lands mid-command.
+#[test]
+fn a_signal_mid_run_stops_it_and_leaves_no_ticket_cache() {
+    use std::io::Read;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let mut sink = [0u8; 4096];
+        // Read (so the client's writes never block) until it goes away; answer nothing.
+        while matches!(s.read(&mut sink), Ok(n) if n > 0) {}
+    });
+    let specs = Specs::new();
+    let spec = acl_only_spec(&specs);
+    let tmp = specs.path("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let mut env = kerberos_env();
+    env.insert(
+        "HYBRIDCTL_AD_URL".into(),
+        format!("ldap://{}:{port}", lab_kerberos("HYBRIDCTL_LAB_DC_HOST")),
+    );
+    env.insert("TMPDIR".into(), tmp.to_str().unwrap().into());
+    let child = Command::new(binary())
+        .args(["plan", "-f", &spec])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(&env)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The private cache exists once the keytab's ticket was acquired for the bind.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::fs::read_dir(&tmp).unwrap().count() == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no private ticket cache appeared in TMPDIR"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(143), "{stderr}");
+    assert!(stderr.contains("stopped by a signal"), "{stderr}");
+    assert_eq!(
+        std::fs::read_dir(&tmp).unwrap().count(),
+        0,
+        "a private ticket cache was left in TMPDIR"
+    );
+    server.join().unwrap();
+}

@@ -14,6 +14,10 @@ pub struct Context {
     pub interactive: bool,
     /// Whether stdout is a terminal (colour, when NO_COLOR is not set).
     pub stdout_is_terminal: bool,
+    /// The real process: SIGTERM or SIGINT ends a command cleanly, so the binary still
+    /// removes its private ticket caches. Tests that run commands in-process leave the
+    /// test process's signals alone.
+    pub stop_on_signal: bool,
 }
 
 impl Context {

@@ -46,7 +46,28 @@ pub fn run(ctx: &mut Context) -> u8 {
         .enable_all()
         .build()
         .expect("tokio runtime");
-    match runtime.block_on(commands::dispatch(cli.command, ctx)) {
+    // `drift --every` stops on signals itself, between checks.
+    let keeps_running = matches!(&cli.command, args::Command::Drift(d) if d.every.is_some());
+    let outcome = runtime.block_on(async {
+        if !ctx.stop_on_signal || keeps_running {
+            return Ok(commands::dispatch(cli.command, ctx).await);
+        }
+        let interrupted = interrupted();
+        tokio::select! {
+            result = commands::dispatch(cli.command, ctx) => Ok(result),
+            code = interrupted => Err(code),
+        }
+    });
+    let result = match outcome {
+        Ok(result) => result,
+        Err(code) => {
+            // The command's future is dropped at its await point; the binary's exit path
+            // then removes private ticket caches (a kill would leave them in TMPDIR).
+            ctx.err("hybridctl: stopped by a signal\n");
+            return code;
+        }
+    };
+    match result {
         Ok(code) => code,
         Err(e) => {
             // Diagnostics print themselves as `error: ...` lines, with hints.
@@ -56,6 +77,27 @@ pub fn run(ctx: &mut Context) -> u8 {
             };
             ctx.err(&format!("{text}\n"));
             exit::ERROR
+        }
+    }
+}
+
+/// Installs handlers for SIGTERM and SIGINT now (so a signal from here on is not the
+/// default kill) and returns a future that gives the exit code a shell reports for the
+/// first one (128 + its number). It never completes when the handlers cannot be installed
+/// (the default action, ending the process, then stays). Call inside the runtime.
+fn interrupted() -> impl std::future::Future<Output = u8> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let handlers = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    );
+    async move {
+        let (Ok(mut term), Ok(mut int)) = handlers else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = term.recv() => 143,
+            _ = int.recv() => 130,
         }
     }
 }

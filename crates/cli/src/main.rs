@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         env: std::env::vars().collect(),
         interactive: std::io::stdin().is_terminal(),
         stdout_is_terminal: std::io::stdout().is_terminal(),
+        stop_on_signal: true,
         stdout: Box::new(std::io::stdout()),
         stderr: Box::new(std::io::stderr()),
         stdin: Box::new(std::io::stdin().lock()),
