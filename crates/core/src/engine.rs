@@ -372,9 +372,19 @@ mod tests {
         kinds: &'static [Kind],
         world: Arc<Mutex<HashMap<Address, String>>>,
         applied: Arc<Mutex<Vec<Address>>>,
-        /// Plans it returns in place of the right ones, to test the engine's checks.
-        misbehave: Option<fn(Vec<ResourcePlan>) -> Vec<ResourcePlan>>,
+        faults: Faults,
     }
+
+    /// What a `Fake` returns in place of the truth, to test the engine's checks.
+    #[derive(Clone, Copy, Default)]
+    struct Faults {
+        /// Plans in place of the right ones.
+        plans: Option<fn(Vec<ResourcePlan>) -> Vec<ResourcePlan>>,
+        /// What it reads again before writing, in place of the live states.
+        rereads: Option<Reread>,
+    }
+
+    type Reread = fn(Vec<String>) -> Result<Vec<String>, Diagnostics>;
 
     #[async_trait]
     impl Provider for Fake {
@@ -402,7 +412,7 @@ mod tests {
                     ResourcePlan::new(r.address(), "t".into(), seen, vec![], vec![], changes)
                 })
                 .collect();
-            Ok(match self.misbehave {
+            Ok(match self.faults.plans {
                 Some(f) => f(plans),
                 None => plans,
             })
@@ -410,9 +420,14 @@ mod tests {
 
         async fn observe(&mut self, p: &[&ResourcePlan]) -> Result<Vec<String>, Diagnostics> {
             let world = self.world.lock().unwrap();
-            Ok(p.iter()
+            let seen = p
+                .iter()
                 .map(|p| world.get(&p.address).cloned().unwrap_or_default())
-                .collect())
+                .collect();
+            match self.faults.rereads {
+                Some(f) => f(seen),
+                None => Ok(seen),
+            }
         }
 
         async fn apply(&mut self, p: &ResourcePlan) -> Result<(), Diagnostic> {
@@ -436,16 +451,14 @@ mod tests {
     type World = Arc<Mutex<HashMap<Address, String>>>;
     type Applied = Arc<Mutex<Vec<Address>>>;
 
-    fn providers(
-        misbehave: Option<fn(Vec<ResourcePlan>) -> Vec<ResourcePlan>>,
-    ) -> (Vec<Box<dyn Provider>>, World, Applied) {
+    fn providers(faults: Faults) -> (Vec<Box<dyn Provider>>, World, Applied) {
         let world: World = Arc::default();
         let applied: Applied = Arc::default();
         let fake = |kinds| Fake {
             kinds,
             world: world.clone(),
             applied: applied.clone(),
-            misbehave,
+            faults,
         };
         let list: Vec<Box<dyn Provider>> = vec![
             Box::new(fake(&[Kind::Manual])),
@@ -481,7 +494,10 @@ mod tests {
             (doubled, "two plans"),
             (foreign, "was not given"),
         ] {
-            let (mut list, _, _) = providers(Some(f));
+            let (mut list, _, _) = providers(Faults {
+                plans: Some(f),
+                ..Faults::default()
+            });
             let e = run(plan(&spec, &mut list, &[])).unwrap_err().to_string();
             assert!(e.contains(says), "{e}");
         }
@@ -490,7 +506,7 @@ mod tests {
     #[test]
     fn one_stale_resource_stops_the_whole_apply_before_any_write() {
         let spec = spec();
-        let (mut list, world, applied) = providers(None);
+        let (mut list, world, applied) = providers(Faults::default());
         let p = run(plan(&spec, &mut list, &[])).unwrap();
         assert_eq!(p.changed().count(), 3);
         // Out of band, after the plan: the last resource moves.
@@ -509,43 +525,17 @@ mod tests {
         assert!(text.contains("nothing was applied"), "{text}");
     }
 
-    /// Reads back fewer states than it was asked for.
-    struct Forgetful(Fake);
-
-    #[async_trait]
-    impl Provider for Forgetful {
-        fn kinds(&self) -> &'static [Kind] {
-            self.0.kinds()
-        }
-        async fn plan(&mut self, rs: &[&Resource]) -> Result<Vec<ResourcePlan>, Diagnostics> {
-            self.0.plan(rs).await
-        }
-        async fn observe(&mut self, p: &[&ResourcePlan]) -> Result<Vec<String>, Diagnostics> {
-            let mut seen = self.0.observe(p).await?;
-            seen.pop();
-            Ok(seen)
-        }
-        async fn apply(&mut self, p: &ResourcePlan) -> Result<(), Diagnostic> {
-            self.0.apply(p).await
-        }
-    }
-
     #[test]
     fn a_resource_the_provider_did_not_read_again_is_never_written() {
         let spec = spec();
-        let (list, _, applied) = providers(None);
-        let mut list: Vec<Box<dyn Provider>> = list
-            .into_iter()
-            .map(|p| -> Box<dyn Provider> {
-                let kinds = p.kinds();
-                Box::new(Forgetful(Fake {
-                    kinds,
-                    world: Arc::default(),
-                    applied: applied.clone(),
-                    misbehave: None,
-                }))
-            })
-            .collect();
+        // Reads back fewer states than it was asked for.
+        let (mut list, _, applied) = providers(Faults {
+            rereads: Some(|mut seen| {
+                seen.pop();
+                Ok(seen)
+            }),
+            ..Faults::default()
+        });
         let p = run(plan(&spec, &mut list, &[])).unwrap();
         let failure = run(apply(&p, &spec, &mut list)).unwrap_err();
         assert!(applied.lock().unwrap().is_empty(), "nothing may be written");
@@ -557,40 +547,16 @@ mod tests {
         assert!(text.contains("nothing was applied"), "{text}");
     }
 
-    /// Plans like `Fake`, then cannot read again, as a DC gone between plan and apply.
-    struct GoneAfterPlan(Fake);
-
-    #[async_trait]
-    impl Provider for GoneAfterPlan {
-        fn kinds(&self) -> &'static [Kind] {
-            self.0.kinds()
-        }
-        async fn plan(&mut self, rs: &[&Resource]) -> Result<Vec<ResourcePlan>, Diagnostics> {
-            self.0.plan(rs).await
-        }
-        async fn observe(&mut self, _: &[&ResourcePlan]) -> Result<Vec<String>, Diagnostics> {
-            Err(Diagnostic::new("AD connection `emea`: cannot connect to ldaps://dc2").into())
-        }
-        async fn apply(&mut self, p: &ResourcePlan) -> Result<(), Diagnostic> {
-            self.0.apply(p).await
-        }
-    }
-
     #[test]
     fn a_connection_two_providers_share_is_reported_once_when_it_fails_before_writing() {
         let spec = spec();
-        let (list, world, applied) = providers(None);
-        let mut list: Vec<Box<dyn Provider>> = list
-            .into_iter()
-            .map(|p| -> Box<dyn Provider> {
-                Box::new(GoneAfterPlan(Fake {
-                    kinds: p.kinds(),
-                    world: world.clone(),
-                    applied: applied.clone(),
-                    misbehave: None,
-                }))
-            })
-            .collect();
+        // Plans, then cannot read again, as a DC gone between plan and apply.
+        let (mut list, _, applied) = providers(Faults {
+            rereads: Some(|_| {
+                Err(Diagnostic::new("AD connection `emea`: cannot connect to ldaps://dc2").into())
+            }),
+            ..Faults::default()
+        });
         let p = run(plan(&spec, &mut list, &[])).unwrap();
         let failure = run(apply(&p, &spec, &mut list)).unwrap_err();
         assert!(applied.lock().unwrap().is_empty(), "nothing may be written");
@@ -605,7 +571,7 @@ mod tests {
     #[test]
     fn a_fresh_plan_applies_and_verifies() {
         let spec = spec();
-        let (mut list, _, applied) = providers(None);
+        let (mut list, _, applied) = providers(Faults::default());
         let p = run(plan(&spec, &mut list, &[])).unwrap();
         let report = run(apply(&p, &spec, &mut list)).unwrap();
         assert_eq!(report.applied.len(), 3);
@@ -674,7 +640,7 @@ mod tests {
     #[test]
     fn a_failing_check_never_blocks_apply_and_is_evaluated_again_after_it() {
         let spec = spec_with_check(true);
-        let (mut list, world, applied) = providers(None);
+        let (mut list, world, applied) = providers(Faults::default());
         list.push(Box::new(Checker {
             world: world.clone(),
         }));
@@ -690,13 +656,13 @@ mod tests {
     #[test]
     fn a_check_that_still_fails_after_apply_fails_apply_with_its_report() {
         let spec = spec_with_check(true);
-        let (mut list, world, _) = providers(None);
+        let (mut list, world, _) = providers(Faults::default());
         list.push(Box::new(Checker {
             world: world.clone(),
         }));
         let p = run(plan(&spec, &mut list, &[])).unwrap();
         // The world forgets the write (something on the server changes it back).
-        let (mut list2, _, applied) = providers(None);
+        let (mut list2, _, applied) = providers(Faults::default());
         list2.push(Box::new(Checker {
             world: Arc::default(),
         }));
