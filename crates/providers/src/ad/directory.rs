@@ -306,9 +306,9 @@ impl Directory {
         dn.replace("{domain}", &self.domain_dn)
     }
 
-    /// Resolves principal names as the spec writes them, in one search per batch.
-    /// Returns, per name, its SID or why it could not be resolved (with a suggestion
-    /// when an account's name is close).
+    /// Resolves principal names as the spec writes them, in one search per batch; a name
+    /// given more than once is looked up once. Returns, per name, its SID or why it could
+    /// not be resolved (with a suggestion when an account's name is close).
     pub async fn resolve_principals(
         &mut self,
         conn: &mut Connection,
@@ -316,7 +316,8 @@ impl Directory {
     ) -> Result<HashMap<String, Result<Sid, PrincipalError>>, OpError> {
         let mut out = HashMap::new();
         let mut lookups: Vec<(String, Lookup)> = Vec::new();
-        for name in names {
+        let mut seen = std::collections::HashSet::new();
+        for name in names.iter().filter(|n| seen.insert(n.as_str())) {
             match self.parse_principal(name) {
                 Ok(Lookup::Sid(sid)) if sid.parent().as_ref() != Some(&self.domain_sid) => {
                     out.insert(name.clone(), Ok(sid));

@@ -374,8 +374,6 @@ async fn plan_acls(
     let names: Vec<String> = acls
         .iter()
         .flat_map(|(_, a)| a.aces.iter().map(|e| e.principal.clone()))
-        .collect::<BTreeSet<_>>()
-        .into_iter()
         .collect();
     let principals = dir
         .resolve_principals(conn, &names)
@@ -832,8 +830,6 @@ async fn plan_connects(
             acls.iter()
                 .flat_map(|(_, a)| a.aces.iter().map(|e| e.principal.clone())),
         )
-        .collect::<BTreeSet<_>>()
-        .into_iter()
         .collect();
     let principals = dir
         .resolve_principals(conn, &names)
