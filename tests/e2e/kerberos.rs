@@ -95,7 +95,8 @@ fn kerberos_env() -> BTreeMap<String, String> {
 }
 
 /// Runs the binary (under `faketime OFFSET` when given) with exactly `env`.
-fn run(args: &[&str], env: &BTreeMap<String, String>, faketime: Option<&str>) -> Run {
+/// The hybridctl binary with exactly `env` (and PATH), under `faketime` when given.
+fn command(args: &[&str], env: &BTreeMap<String, String>, faketime: Option<&str>) -> Command {
     let mut cmd = match faketime {
         Some(offset) => {
             let mut c = Command::new("faketime");
@@ -104,11 +105,33 @@ fn run(args: &[&str], env: &BTreeMap<String, String>, faketime: Option<&str>) ->
         }
         None => Command::new(binary()),
     };
-    let out = cmd
-        .args(args)
+    cmd.args(args)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .envs(env)
+        .envs(env);
+    cmd
+}
+
+/// Started in the background, its output captured, for a test that signals it.
+fn spawn(args: &[&str], env: &BTreeMap<String, String>) -> std::process::Child {
+    command(args, env, None)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start hybridctl")
+}
+
+/// SIGTERM, as systemd and Kubernetes stop a service.
+fn terminate(child: &std::process::Child) {
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+}
+
+fn run(args: &[&str], env: &BTreeMap<String, String>, faketime: Option<&str>) -> Run {
+    let out = command(args, env, faketime)
         .output()
         .expect("run hybridctl");
     let run = Run {
@@ -569,21 +592,9 @@ fn drift_every_renews_the_keytab_ticket_between_checks() {
     env.insert("KRB5_CONFIG".into(), short.to_str().unwrap().into());
     env.insert("TMPDIR".into(), tmp.to_str().unwrap().into());
     let from = log_len();
-    let child = Command::new(binary())
-        .args(["drift", "-f", &spec, "--every", "20s"])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .envs(&env)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn(&["drift", "-f", &spec, "--every", "20s"], &env);
     std::thread::sleep(std::time::Duration::from_secs(175));
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    terminate(&child);
     let out = child.wait_with_output().unwrap();
     let (stdout, stderr) = (
         String::from_utf8_lossy(&out.stdout),
@@ -709,15 +720,7 @@ fn a_signal_mid_run_stops_it_and_leaves_no_ticket_cache() {
         format!("ldap://{}:{port}", lab_kerberos("HYBRIDCTL_LAB_DC_HOST")),
     );
     env.insert("TMPDIR".into(), tmp.to_str().unwrap().into());
-    let child = Command::new(binary())
-        .args(["plan", "-f", &spec])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .envs(&env)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn(&["plan", "-f", &spec], &env);
     // The private cache exists once the keytab's ticket was acquired for the bind.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while std::fs::read_dir(&tmp).unwrap().count() == 0 {
@@ -727,11 +730,7 @@ fn a_signal_mid_run_stops_it_and_leaves_no_ticket_cache() {
         );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    terminate(&child);
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(143), "{stderr}");
