@@ -149,13 +149,13 @@ pub async fn run(a: InitArgs, ctx: &mut Context) -> Result<u8> {
         "tenant_id",
         env("HYBRIDCTL_GRAPH_TENANT_ID"),
         "tenant id",
-        false,
+        Place::Value,
     ));
     values.push(Value::new(
         "client_id",
         env("HYBRIDCTL_GRAPH_CLIENT_ID"),
         "client id of the app registration",
-        false,
+        Place::Value,
     ));
     // Only the placeholders the chosen template uses need replacing (in a spec for
     // several connections, those already filled in count too).
@@ -238,29 +238,25 @@ struct Value {
     filled: bool,
 }
 
-impl Value {
-    /// A value that is always quoted (an account name, `DOMAIN\\name`), or a placeholder.
-    fn quoted(key: &'static str, value: Option<String>, placeholder: &str) -> Value {
-        let quoted_value = value.as_deref().map(yaml_quoted);
-        let mut v = Value::new(key, None, placeholder, false);
-        if let Some(text) = quoted_value {
-            v.text = text;
-            v.placeholder = false;
-        }
-        v
-    }
+/// Where a value goes in the template, which decides how it is written.
+#[derive(Clone, Copy, Debug)]
+enum Place {
+    /// Inside a comment: one line of text.
+    Comment,
+    /// A YAML value: plain where YAML reads it so, else quoted.
+    Value,
+    /// A YAML value always quoted (an account name, `DOMAIN\\name`).
+    Quoted,
+}
 
-    fn new(
-        key: &'static str,
-        value: Option<String>,
-        placeholder: &str,
-        inside_text: bool,
-    ) -> Value {
-        let (text, placeholder) = match value {
-            Some(v) if inside_text => (one_line(&v), false),
-            Some(v) => (yaml_value(&v), false),
-            None if inside_text => (format!("<{placeholder}>"), true),
-            None => (format!("'<{placeholder}>'"), true),
+impl Value {
+    fn new(key: &'static str, value: Option<String>, placeholder: &str, place: Place) -> Value {
+        let (text, placeholder) = match (value, place) {
+            (Some(v), Place::Comment) => (one_line(&v), false),
+            (Some(v), Place::Value) => (yaml_value(&v), false),
+            (Some(v), Place::Quoted) => (yaml_quoted(&v), false),
+            (None, Place::Comment) => (format!("<{placeholder}>"), true),
+            (None, _) => (format!("'<{placeholder}>'"), true),
         };
         Value {
             key,
@@ -277,29 +273,35 @@ impl Found {
     fn values(&self) -> Vec<Value> {
         let netbios = self.netbios.as_deref().unwrap_or("DOMAIN");
         vec![
-            Value::new("domain", self.dns_domain.clone(), "your domain", true),
+            Value::new(
+                "domain",
+                self.dns_domain.clone(),
+                "your domain",
+                Place::Comment,
+            ),
             Value::new(
                 "ldap_url",
                 self.url.clone(),
                 "ldaps://your-dc.example.com",
-                false,
+                Place::Value,
             ),
             Value::new(
                 "ldap_user",
                 self.user.clone(),
                 "svc-hybridctl@example.com",
-                false,
+                Place::Value,
             ),
-            Value::quoted(
+            Value::new(
                 "connector",
                 self.connector.as_ref().map(|c| format!("{netbios}\\{c}")),
                 &format!("{netbios}\\MSOL_ and 12 hex digits: account of the AD connector"),
+                Place::Quoted,
             ),
             Value::new(
                 "gpo",
                 self.gpo.clone(),
                 "the GPO linked at the domain root, e.g. Default Domain Policy",
-                false,
+                Place::Value,
             ),
         ]
     }
@@ -452,13 +454,18 @@ fn several_connections(template: &str, found: &[Found], every: &str) -> (String,
                     .is_some_and(|x| x.eq_ignore_ascii_case(c))
             }) =>
         {
-            Some(Value::quoted("connector", Some(c.to_string()), ""))
+            Some(Value::new(
+                "connector",
+                Some(c.to_string()),
+                "",
+                Place::Quoted,
+            ))
         }
         None if found.iter().all(|f| f.connector.is_none()) => Some(Value::new(
             "connector",
             None,
             "MSOL_ and 12 hex digits: account of the AD connector, the same name in every domain",
-            false,
+            Place::Value,
         )),
         _ => None,
     };
