@@ -71,17 +71,19 @@ impl PerConnection {
 }
 
 /// A connection's error names the connection when no resource address already does.
+fn named_one(connection: &str, mut d: Diagnostic) -> Diagnostic {
+    if d.address.is_none() {
+        d.message = format!("AD connection `{connection}`: {}", d.message);
+    }
+    d
+}
+
 fn named(connection: &str, diags: Diagnostics) -> Diagnostics {
     Diagnostics(
         diags
             .0
             .into_iter()
-            .map(|mut d| {
-                if d.address.is_none() {
-                    d.message = format!("AD connection `{connection}`: {}", d.message);
-                }
-                d
-            })
+            .map(|d| named_one(connection, d))
             .collect(),
     )
 }
@@ -155,12 +157,7 @@ impl Provider for PerConnection {
     async fn apply(&mut self, planned: &ResourcePlan) -> Result<(), Diagnostic> {
         let i = self.index(planned.address.connection.as_deref())?;
         let (name, p) = &mut self.by_name[i];
-        p.apply(planned).await.map_err(|mut d| {
-            if d.address.is_none() {
-                d.message = format!("AD connection `{name}`: {}", d.message);
-            }
-            d
-        })
+        p.apply(planned).await.map_err(|d| named_one(name, d))
     }
 }
 
