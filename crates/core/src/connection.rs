@@ -75,18 +75,21 @@ pub fn env_part(name: &str) -> String {
     name.to_ascii_uppercase().replace('-', "_")
 }
 
+/// Whether `name` can name a connection (`CONNECTION_NAME_PATTERN`): it becomes part of
+/// environment variable names and of addresses.
+pub fn is_valid_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
 /// Offline checks: connection names, and each AD resource's `connection`/`connections`.
 pub fn validate(spec: &Spec) -> Diagnostics {
     let mut diags = Diagnostics::default();
     let names = names(&spec.connections);
-    let pattern = |n: &str| {
-        let mut chars = n.chars();
-        chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-            && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    };
     let mut by_env: BTreeMap<String, &str> = BTreeMap::new();
     for n in &names {
-        if !pattern(n) {
+        if !is_valid_name(n) {
             diags.push(
                 Diagnostic::new(format!(
                     "connections.ad: connection name `{n}` must start with a letter and hold only letters, digits, `-` and `_`"

@@ -394,11 +394,7 @@ const ONE: &str = "  ad:\n    url: {{ldap_url}}\n    user: {{ldap_user}}\n    pa
 
 /// A connection name as `connections.ad` accepts it.
 fn check_name(name: &str) -> Result<()> {
-    let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if !valid {
+    if !hybridctl_core::connection::is_valid_name(name) {
         bail!("--connection {name}: a connection name starts with a letter and holds only letters, digits, `-` and `_`");
     }
     Ok(())
