@@ -138,7 +138,6 @@ impl SmbSysvol {
         user: &str,
         password: &Secret,
     ) -> Result<SmbSysvol, SysvolError> {
-        let unc = format!("\\\\{server}\\{share}");
         let (account, workgroup) = match user.split_once('@') {
             Some((u, realm)) => (u.to_string(), realm.to_string()),
             None => match user.split_once('\\') {
@@ -155,14 +154,28 @@ impl SmbSysvol {
         let options = SmbOptions::default()
             .one_share_per_server(true)
             .encryption_level(SmbEncryptionLevel::Require);
+        SmbSysvol::open(server, share, credentials, options, |e| {
+            session_reason(e, user)
+        })
+    }
+
+    /// Opens the session and fails now, saying what failed (login, share, network, as
+    /// `reason` words it), rather than on the first file.
+    fn open(
+        server: &str,
+        share: &str,
+        credentials: SmbCredentials,
+        options: SmbOptions,
+        reason: impl Fn(&io::Error) -> String,
+    ) -> Result<SmbSysvol, SysvolError> {
+        let unc = || format!("\\\\{server}\\{share}");
         let client = SmbClient::new(credentials, options).map_err(|e| SysvolError::Session {
-            share: unc.clone(),
+            share: unc(),
             reason: e.to_string(),
         })?;
-        // Fail now, saying what failed (login, share, network), rather than on the first file.
         client.stat("/").map_err(|e| SysvolError::Session {
-            share: unc.clone(),
-            reason: session_reason(&io_error(e), user),
+            share: unc(),
+            reason: reason(&io_error(e)),
         })?;
         Ok(SmbSysvol {
             client,
@@ -182,7 +195,6 @@ impl SmbSysvol {
         identity: &str,
         ccache: Option<&str>,
     ) -> Result<SmbSysvol, SysvolError> {
-        let unc = format!("\\\\{server}\\{share}");
         if let Some(c) = ccache {
             if std::env::var("KRB5CCNAME").ok().as_deref() != Some(c) {
                 // Only this process's environment; read by libsmbclient at session set-up.
@@ -208,26 +220,13 @@ impl SmbSysvol {
             .fallback_after_kerberos(false)
             .no_auto_anonymous_login(true)
             .encryption_level(SmbEncryptionLevel::Require);
-        let client = SmbClient::new(credentials, options).map_err(|e| SysvolError::Session {
-            share: unc.clone(),
-            reason: e.to_string(),
-        })?;
-        client.stat("/").map_err(|e| {
-            let e = io_error(e);
-            SysvolError::Session {
-                share: unc.clone(),
-                reason: match (e.kind(), e.raw_os_error()) {
-                    (ErrorKind::PermissionDenied, _) | (_, Some(libc_eperm::EPERM)) => {
-                        format!("the server refused the Kerberos SMB login of {identity}")
-                    }
-                    _ => session_reason(&e, identity),
-                },
+        SmbSysvol::open(server, share, credentials, options, |e| {
+            match (e.kind(), e.raw_os_error()) {
+                (ErrorKind::PermissionDenied, _) | (_, Some(libc_eperm::EPERM)) => {
+                    format!("the server refused the Kerberos SMB login of {identity}")
+                }
+                _ => session_reason(e, identity),
             }
-        })?;
-        Ok(SmbSysvol {
-            client,
-            server: server.to_string(),
-            share: share.to_string(),
         })
     }
 
