@@ -358,7 +358,8 @@ fn an_untrusted_graph_certificate_names_the_ca_setting() {
 
 #[test]
 fn a_refused_smb_login_says_so() {
-    use hybridctl_providers::gpo::sysvol::{Location, SmbSysvol};
+    use hybridctl_providers::gpo::smb::SmbSysvol;
+    use hybridctl_providers::gpo::sysvol::Location;
     use hybridctl_providers::ldap::AdSettings;
     let lab = lab();
     let settings = AdSettings::resolve(None, &lab.env).unwrap();

@@ -5,7 +5,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use hybridctl_core::engine;
-use hybridctl_providers::gpo::sysvol::{Location, SmbSysvol, Sysvol, SysvolError};
+use hybridctl_providers::gpo::smb::SmbSysvol;
+use hybridctl_providers::gpo::sysvol::{Location, Sysvol, SysvolError};
 use hybridctl_providers::gpo::GpoProvider;
 use hybridctl_providers::ldap::AdSettings;
 
@@ -497,4 +498,61 @@ fn cross_key_rules_hold_against_the_values_already_in_the_gpo() {
     assert_eq!(plan.code, 1, "{}", plan.all());
     assert!(plan.stderr.contains("998"), "{}", plan.stderr);
     assert!(plan.stderr.contains("10 days"), "{}", plan.stderr);
+}
+
+/// Only the SMB helper links libsmbclient: a hybridctl installed without it still plans
+/// what needs no SYSVOL, and a spec that does says which file is missing and what to do.
+#[test]
+fn without_its_smb_helper_hybridctl_names_it_and_still_plans_acls() {
+    let lab = lab();
+    let specs = Specs::new();
+    let exe = std::env::current_exe().unwrap();
+    let built = exe.parent().and_then(Path::parent).unwrap();
+    assert!(
+        built.join("hybridctl-smb").is_file(),
+        "the helper is built beside hybridctl (cargo build -p hybridctl-cli)"
+    );
+    let alone = specs.path("bin");
+    std::fs::create_dir_all(&alone).unwrap();
+    std::fs::copy(built.join("hybridctl"), alone.join("hybridctl")).unwrap();
+    let run = |spec: &Path| {
+        std::process::Command::new(alone.join("hybridctl"))
+            .args(["plan", "-f", spec.to_str().unwrap()])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .envs(&lab.env)
+            .output()
+            .unwrap()
+    };
+    let gpo = specs.write(
+        "gpo.yaml",
+        "version: 1\nresources:\n  - kind: gpo.security\n    name: ddp\n    gpo: Default Domain Policy\n    password_policy: {minimum_password_age: 0}\n",
+    );
+    let out = run(&gpo);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "hybridctl-smb is not installed next to hybridctl (looked for {})",
+            alone.join("hybridctl-smb").display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("cargo install --path crates/cli"),
+        "{stderr}"
+    );
+    let acl = specs.write(
+        "acl.yaml",
+        &format!(
+            "version: 1\nresources:\n  - kind: ad.acl\n    name: corp\n    object: OU=Corp,{{domain}}\n    aces:\n      - principal: {}\\Helpdesk\n        allow: [Reset password]\n        applies_to: Descendant User objects\n",
+            lab.netbios
+        ),
+    );
+    let out = run(&acl);
+    assert!(
+        matches!(out.status.code(), Some(0 | 2)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -742,3 +742,50 @@ fn a_signal_mid_run_stops_it_and_leaves_no_ticket_cache() {
     );
     server.join().unwrap();
 }
+
+/// Two Kerberos identities in one run, each reaching SYSVOL over SMB: the service account
+/// from its keytab (a private cache) and Administrator from a kinit cache (KRB5CCNAME).
+/// Each SMB session is its own helper process with its own KRB5CCNAME; the DC's log says
+/// each account logged in to SMB with Kerberos as itself. (Refused before the helper:
+/// libsmbclient in-process read one KRB5CCNAME for the whole run.)
+#[test]
+fn two_identities_in_one_run_each_reach_sysvol_as_themselves() {
+    let specs = Specs::new();
+    let cache = specs.path("admin-ccache");
+    kinit_administrator(&cache);
+    let host = lab_kerberos("HYBRIDCTL_LAB_DC_HOST");
+    let spec = specs.write(
+        "two.yaml",
+        &format!(
+            "version: 1\nconnections:\n  ad:\n    svc: {{url: 'ldap://{host}', auth: kerberos, keytab_file: '{}', principal: '{}'}}\n    admin: {{url: 'ldap://{host}', auth: kerberos}}\nresources:\n  - kind: gpo.security\n    name: ddp\n    connection: svc\n    gpo: Default Domain Policy\n    password_policy: {{minimum_password_age: 0}}\n  - kind: gpo.security\n    name: ddp-admin\n    connection: admin\n    gpo: Default Domain Policy\n    password_policy: {{minimum_password_age: 0}}\n",
+            lab_kerberos("HYBRIDCTL_LAB_KEYTAB"),
+            lab_kerberos("HYBRIDCTL_LAB_KRB_PRINCIPAL"),
+        ),
+    );
+    let env: BTreeMap<String, String> = [
+        (
+            "KRB5_CONFIG".to_string(),
+            lab_kerberos("HYBRIDCTL_LAB_KRB5_CONFIG"),
+        ),
+        (
+            "KRB5CCNAME".to_string(),
+            format!("FILE:{}", cache.display()),
+        ),
+    ]
+    .into_iter()
+    .collect();
+    let from = log_len();
+    let plan = run(&["plan", "-f", spec.to_str().unwrap()], &env, None);
+    assert!(matches!(plan.code, 0 | 2), "{}", plan.all());
+    let log = log_since(from);
+    for who in [account().as_str(), "Administrator"] {
+        let smb: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains("AuthZ: [SMB2,") && l.contains(&format!("\\[{who}]")))
+            .collect();
+        assert!(
+            !smb.is_empty() && smb.iter().all(|l| l.contains("[SMB2,krb5]")),
+            "{who}'s SMB logins, all with Kerberos: {smb:?}\n{log}"
+        );
+    }
+}

@@ -37,12 +37,6 @@ pub async fn run(a: ExportArgs, ctx: &mut Context) -> Result<u8> {
             }
         }
         unset.into_result(())?;
-        let gpo = !a.gpo.is_empty() || a.all;
-        let conns: Vec<_> = ads
-            .iter()
-            .map(|(n, s)| (n.as_str(), s.as_ref(), gpo))
-            .collect();
-        hybridctl_providers::gpo::one_kerberos_identity(&conns).map_err(Diagnostics::from)?;
     }
     let several = ads.len() > 1;
     let mut failed = Diagnostics::default();

@@ -8,6 +8,7 @@ pub mod gpt_ini;
 pub mod inf;
 pub mod observed;
 pub mod plan;
+pub mod smb;
 pub mod sysvol;
 pub mod version;
 
@@ -21,7 +22,8 @@ use crate::ldap::kerberos::KerberosSettings;
 use crate::ldap::settings::Auth;
 use crate::ldap::{self, AdSettings, Connection, DomainHead};
 use observed::{GpoTarget, Observed};
-use sysvol::{LocalSysvol, Location, SmbSysvol, Sysvol};
+use smb::SmbSysvol;
+use sysvol::{LocalSysvol, Location, Sysvol};
 
 pub struct GpoProvider {
     settings: Arc<AdSettings>,
@@ -112,6 +114,10 @@ impl GpoProvider {
                 sysvol::SysvolError::Session { .. } => d.hint(
                     "check the user and password hybridctl binds with; they are also its SMB login",
                 ),
+                sysvol::SysvolError::Helper { .. } => d.hint(format!(
+                    "install {} next to hybridctl (`cargo install --path crates/cli` installs both), or set connections.ad.sysvol to a mounted SYSVOL folder",
+                    smb::HELPER
+                )),
                 _ => d.hint(
                     "set connections.ad.sysvol to the SYSVOL share (\\\\dc\\SYSVOL) or a mounted folder",
                 ),
@@ -225,42 +231,4 @@ fn kerberos_sysvol(
         None => ldap::kerberos::cache_principal(k).map_err(err)?,
     };
     SmbSysvol::connect_kerberos(server, share, &principal, &k.identity(), ccache.as_deref())
-}
-
-/// Refuses a run whose Kerberos connections hold different identities when one of them
-/// reaches SYSVOL over SMB. libsmbclient takes its tickets from the one cache the
-/// process's KRB5CCNAME names (set by [`SmbSysvol::connect_kerberos`]), and a connection
-/// on the default cache reads that variable too: a second identity in the same process
-/// would log in with, or bind as, the other one's ticket. `conns`: each connection's
-/// name, settings, and whether this run opens its SYSVOL.
-pub fn one_kerberos_identity(conns: &[(&str, &AdSettings, bool)]) -> Result<(), Diagnostic> {
-    let kerberos: Vec<(&str, &KerberosSettings, bool)> = conns
-        .iter()
-        .filter_map(|(name, s, gpo)| match &s.auth {
-            Auth::Kerberos(k) => {
-                let smb = *gpo
-                    && matches!(
-                        Location::parse(s.sysvol.as_deref(), &s.url),
-                        Location::Smb { .. }
-                    );
-                Some((*name, k, smb))
-            }
-            Auth::Password => None,
-        })
-        .collect();
-    let Some(&(first, k0, _)) = kerberos.first() else {
-        return Ok(());
-    };
-    let Some(&(other, k1, _)) = kerberos.iter().find(|(_, k, _)| k.keytab != k0.keytab) else {
-        return Ok(());
-    };
-    let Some(&(smb, _, _)) = kerberos.iter().find(|(_, _, smb)| *smb) else {
-        return Ok(());
-    };
-    Err(Diagnostic::new(format!(
-        "AD connections `{first}` ({}) and `{other}` ({}) use different Kerberos identities, and `{smb}` reaches SYSVOL over SMB: libsmbclient reads the one ticket cache the process's KRB5CCNAME names, so one run cannot hold both",
-        k0.identity(),
-        k1.identity()
-    ))
-    .hint("give every Kerberos connection the same keytab_file and principal (or all the ticket cache), run hybridctl once per identity with a spec per connection, or set sysvol to a mounted SYSVOL folder"))
 }

@@ -1,20 +1,12 @@
-//! Reading and writing GPO files in SYSVOL: over SMB, or in a local or mounted folder.
+//! Reading and writing GPO files in SYSVOL: over SMB (`super::smb`), or in a local or
+//! mounted folder. Both block: the GPO provider calls them on tokio's blocking pool.
 //!
-//! SMB goes through libsmbclient (the `pavao` crate, Debian's `libsmbclient-dev`):
-//! measured here, it worked at once, signed and sealed (SMB3 encryption required), at
-//! about 25 ms per operation. The pure-Rust `smb` crate 0.12 also worked but its
+//! SMB goes through libsmbclient. The pure-Rust `smb` crate 0.12 also worked but its
 //! directory listing hung on a multi-thread tokio runtime and each request took ~44 ms
-//! (no TCP_NODELAY). libsmbclient calls block: the GPO provider runs them on tokio's
-//! blocking pool.
+//! (no TCP_NODELAY).
 
-use std::io::{self, ErrorKind, Read, Write};
+use std::io::{self, ErrorKind};
 use std::path::PathBuf;
-
-use pavao::{
-    SmbClient, SmbCredentials, SmbEncryptionLevel, SmbError, SmbMode, SmbOpenOptions, SmbOptions,
-};
-
-use crate::Secret;
 
 /// What went wrong in SYSVOL, naming the file or share.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +21,8 @@ pub enum SysvolError {
     Write { path: String, source: io::Error },
     #[error("cannot create the folder {path}: {source}")]
     CreateDir { path: String, source: io::Error },
+    #[error("cannot reach {share}: {reason}")]
+    Helper { share: String, reason: String },
     #[error("cannot open {share} with Kerberos: {source}")]
     Kerberos {
         share: String,
@@ -94,218 +88,6 @@ impl Sysvol for LocalSysvol {
 
     fn describe(&self) -> String {
         self.root.display().to_string()
-    }
-}
-
-/// libsmbclient through pavao, which serializes every native call process-wide, so one
-/// client may be shared by reference and used from the blocking pool.
-pub struct SmbSysvol {
-    client: SmbClient,
-    server: String,
-    share: String,
-}
-
-fn io_error(e: SmbError) -> io::Error {
-    match e {
-        SmbError::Io(e) => e,
-        other => io::Error::other(other.to_string()),
-    }
-}
-
-/// What a failed session set-up means, from the errno libsmbclient maps NT status to.
-fn session_reason(e: &io::Error, user: &str) -> String {
-    match (e.kind(), e.raw_os_error()) {
-        (ErrorKind::PermissionDenied, _) | (_, Some(libc_eperm::EPERM)) => format!(
-            "the server refused the SMB login of {user} (wrong user or password, or the account may not use SMB)"
-        ),
-        (ErrorKind::ConnectionRefused, _) => "nothing answers on port 445 (SMB) there".into(),
-        (ErrorKind::NotFound, _) => "the server has no such share".into(),
-        (ErrorKind::TimedOut, _) => "the server did not answer in time".into(),
-        _ => format!("{e}"),
-    }
-}
-
-/// errno values io::ErrorKind does not name.
-mod libc_eperm {
-    pub const EPERM: i32 = 1;
-}
-
-impl SmbSysvol {
-    /// Connects to `\\server\share` as `user`; SMB3 encryption is required.
-    pub fn connect(
-        server: &str,
-        share: &str,
-        user: &str,
-        password: &Secret,
-    ) -> Result<SmbSysvol, SysvolError> {
-        let (account, workgroup) = match user.split_once('@') {
-            Some((u, realm)) => (u.to_string(), realm.to_string()),
-            None => match user.split_once('\\') {
-                Some((d, u)) => (u.to_string(), d.to_string()),
-                None => (user.to_string(), String::new()),
-            },
-        };
-        let credentials = SmbCredentials::default()
-            .server(format!("smb://{server}"))
-            .share(format!("/{share}"))
-            .username(account)
-            .password(password.expose())
-            .workgroup(workgroup);
-        let options = SmbOptions::default()
-            .one_share_per_server(true)
-            .encryption_level(SmbEncryptionLevel::Require);
-        SmbSysvol::open(server, share, credentials, options, |e| {
-            session_reason(e, user)
-        })
-    }
-
-    /// Opens the session and fails now, saying what failed (login, share, network, as
-    /// `reason` words it), rather than on the first file.
-    fn open(
-        server: &str,
-        share: &str,
-        credentials: SmbCredentials,
-        options: SmbOptions,
-        reason: impl Fn(&io::Error) -> String,
-    ) -> Result<SmbSysvol, SysvolError> {
-        let unc = || format!("\\\\{server}\\{share}");
-        let client = SmbClient::new(credentials, options).map_err(|e| SysvolError::Session {
-            share: unc(),
-            reason: e.to_string(),
-        })?;
-        client.stat("/").map_err(|e| SysvolError::Session {
-            share: unc(),
-            reason: reason(&io_error(e)),
-        })?;
-        Ok(SmbSysvol {
-            client,
-            server: server.to_string(),
-            share: share.to_string(),
-        })
-    }
-
-    /// Connects to `\\server\share` with the Kerberos ticket in `ccache` (the run's
-    /// private cache for a keytab, or KRB5CCNAME); no password, no fallback to NTLM.
-    /// libsmbclient links Samba's own Kerberos library, which reads the cache named by
-    /// the process's KRB5CCNAME, so that is where the run's cache is named.
-    pub fn connect_kerberos(
-        server: &str,
-        share: &str,
-        principal: &str,
-        identity: &str,
-        ccache: Option<&str>,
-    ) -> Result<SmbSysvol, SysvolError> {
-        if let Some(c) = ccache {
-            if std::env::var("KRB5CCNAME").ok().as_deref() != Some(c) {
-                // Only this process's environment; read by libsmbclient at session set-up.
-                // Not sound in general: C code (MIT krb5's getenv in another blocking
-                // thread) may read the environment while this writes it; edition 2024
-                // makes this call `unsafe` for that reason. The registry refuses a second
-                // identity (gpo::one_kerberos_identity), so it is set at most once a run.
-                std::env::set_var("KRB5CCNAME", c);
-            }
-        }
-        // libsmbclient treats an empty user as anonymous: name the ticket's principal
-        // (the password stays empty, so Samba takes the cache in KRB5CCNAME).
-        let (account, realm) = principal.split_once('@').unwrap_or((principal, ""));
-        let credentials = SmbCredentials::default()
-            .server(format!("smb://{server}"))
-            .share(format!("/{share}"))
-            .username(account)
-            .workgroup(realm);
-        let options = SmbOptions::default()
-            .one_share_per_server(true)
-            .use_kerberos(true)
-            .use_ccache(true)
-            .fallback_after_kerberos(false)
-            .no_auto_anonymous_login(true)
-            .encryption_level(SmbEncryptionLevel::Require);
-        SmbSysvol::open(server, share, credentials, options, |e| {
-            match (e.kind(), e.raw_os_error()) {
-                (ErrorKind::PermissionDenied, _) | (_, Some(libc_eperm::EPERM)) => {
-                    format!("the server refused the Kerberos SMB login of {identity}")
-                }
-                _ => session_reason(e, identity),
-            }
-        })
-    }
-
-    fn smb_path(path: &str) -> String {
-        format!("/{}", path.trim_start_matches('/'))
-    }
-
-    fn describe_path(&self, path: &str) -> String {
-        format!(
-            "{}\\{}",
-            self.describe(),
-            path.trim_start_matches('/').replace('/', "\\")
-        )
-    }
-}
-
-impl Sysvol for SmbSysvol {
-    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, SysvolError> {
-        let p = Self::smb_path(path);
-        let fail = |source| SysvolError::Read {
-            path: self.describe_path(path),
-            source,
-        };
-        match self.client.stat(&p).map_err(io_error) {
-            Ok(_) => {}
-            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(fail(e)),
-        }
-        let mut f = self
-            .client
-            .open_with(&p, SmbOpenOptions::default().read(true))
-            .map_err(|e| fail(io_error(e)))?;
-        let mut buf = Vec::new();
-        f.read_to_end(&mut buf).map_err(fail)?;
-        Ok(Some(buf))
-    }
-
-    fn write(&self, path: &str, bytes: &[u8]) -> Result<(), SysvolError> {
-        let fail = |source| SysvolError::Write {
-            path: self.describe_path(path),
-            source,
-        };
-        let mut f = self
-            .client
-            .open_with(
-                Self::smb_path(path),
-                SmbOpenOptions::default()
-                    .write(true)
-                    .create(true)
-                    .truncate(true),
-            )
-            .map_err(|e| fail(io_error(e)))?;
-        f.write_all(bytes).map_err(fail)?;
-        f.flush().map_err(fail)
-    }
-
-    fn create_dirs(&self, path: &str) -> Result<(), SysvolError> {
-        let mut at = String::new();
-        for part in path.split('/').filter(|p| !p.is_empty()) {
-            at.push('/');
-            at.push_str(part);
-            let fail = |source| SysvolError::CreateDir {
-                path: self.describe_path(&at),
-                source,
-            };
-            match self.client.stat(&at).map_err(io_error) {
-                Ok(_) => {}
-                Err(e) if e.kind() == ErrorKind::NotFound => self
-                    .client
-                    .mkdir(&at, SmbMode::from(0o755))
-                    .map_err(|e| fail(io_error(e)))?,
-                Err(e) => return Err(fail(e)),
-            }
-        }
-        Ok(())
-    }
-
-    fn describe(&self) -> String {
-        format!("\\\\{}\\{}", self.server, self.share)
     }
 }
 
