@@ -62,18 +62,35 @@ impl GpoProvider {
 
     async fn session(&mut self) -> Result<&mut Session, Diagnostic> {
         if self.session.is_none() {
-            let conn = Connection::open(&self.settings)
-                .await
-                .map_err(|e| ldap::connect_diagnostic(e, &self.settings))?;
+            let sysvol = async {
+                match &self.given_sysvol {
+                    Some(s) => Ok(Arc::clone(s)),
+                    None => self.open_sysvol().await,
+                }
+            };
+            let conn = async {
+                Connection::open(&self.settings)
+                    .await
+                    .map_err(|e| ldap::connect_diagnostic(e, &self.settings))
+            };
+            let (conn, sysvol) = match self.settings.auth {
+                // With a password, the SMB helper starts and logs in while LDAP binds.
+                Auth::Password => {
+                    let (conn, sysvol) = tokio::join!(conn, sysvol);
+                    (conn?, sysvol?)
+                }
+                // With Kerberos, one after the other: both write the same ticket cache,
+                // and LDAP's bind is what gets the ticket the SMB login then reads.
+                Auth::Kerberos(_) => {
+                    let conn = conn.await?;
+                    (conn, sysvol.await?)
+                }
+            };
             let domain_dn = self
                 .settings
                 .base_dn
                 .clone()
                 .unwrap_or_else(|| conn.root.default_nc.clone());
-            let sysvol = match &self.given_sysvol {
-                Some(s) => Arc::clone(s),
-                None => self.open_sysvol().await?,
-            };
             self.session = Some(Session {
                 conn,
                 domain_dn,
