@@ -441,6 +441,8 @@ async fn plan_acls(
 
     let mut plans = Vec::with_capacity(acls.len());
     let mut refused = Diagnostics::default();
+    // 10,000 objects carry the same few ACEs: each is put in words once.
+    let mut worded: HashMap<security::Ace, hybridctl_core::Entry> = HashMap::new();
     for (((address, spec), dn), desired) in acls.iter().zip(&dns).zip(wanted) {
         // Taken out of the map: each DACL is freed once its plan is made, so a large plan
         // never holds all DACLs and all plans at once. Present: not_found() said so above.
@@ -472,10 +474,16 @@ async fn plan_acls(
             Some(Inheritance::Enabled) if protected => Some(false),
             _ => None,
         };
-        let after = acl::rebuild(&live.aces, &removes, &adds);
-        let entries = |aces: &mut dyn Iterator<Item = &security::Ace>| {
-            aces.map(|a| compact(acl::entry(a, dir)))
-                .collect::<Vec<_>>()
+        let mut entries = |aces: &mut dyn Iterator<Item = &security::Ace>| {
+            aces.map(|a| match worded.get(a) {
+                Some(e) => e.clone(),
+                None => {
+                    let e = compact(acl::entry(a, dir));
+                    worded.insert(a.clone(), e.clone());
+                    e
+                }
+            })
+            .collect::<Vec<_>>()
         };
         let mut changes = Vec::new();
         let mut before = Vec::new();
@@ -545,7 +553,10 @@ async fn plan_acls(
         match spec.inheritance.is_none() && removes.is_empty() && adds.is_empty() {
             // Nothing changes: after is before (the common case of a large plan).
             true => after_entries = before.clone(),
-            false => after_entries.extend(entries(&mut after.iter().filter(|a| !a.is_inherited()))),
+            false => {
+                let after = acl::rebuild(&live.aces, &removes, &adds);
+                after_entries.extend(entries(&mut after.iter().filter(|a| !a.is_inherited())))
+            }
         }
         let apply_data = ApplyData::new(&AclTarget {
             dn: dn_read.clone(),
