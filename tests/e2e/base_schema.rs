@@ -140,7 +140,7 @@ fn the_base_schema_agrees_with_the_lab_dc_entry_by_entry() {
     assert!(live.len() > 1_700, "the DC listed {} entries", live.len());
     let catalogue = base_schema::all();
     let mut missing = Vec::new();
-    for entry in catalogue {
+    for entry in &catalogue {
         if !live.contains(entry) {
             let near: Vec<&Entry> = live.iter().filter(|l| l.guid() == entry.guid()).collect();
             missing.push(format!("{entry:?}; the DC has {near:?}"));
@@ -156,7 +156,7 @@ fn the_base_schema_agrees_with_the_lab_dc_entry_by_entry() {
     // And for each GUID, in the DC's order (two rights may share one: the first is shown).
     for g in catalogue.iter().map(Entry::guid) {
         let dc: Vec<&Entry> = live.iter().filter(|l| l.guid() == g).collect();
-        let ours: Vec<&Entry> = base_schema::entries(g).iter().collect();
-        assert_eq!(ours, dc, "{g}");
+        let ours = base_schema::entries(g);
+        assert_eq!(ours.iter().collect::<Vec<_>>(), dc, "{g}");
     }
 }

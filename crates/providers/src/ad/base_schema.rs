@@ -5,7 +5,8 @@
 //! from any forest without a search by GUID, which the DC cannot index. A GUID not listed
 //! (a schema extension, a newer schema version) is still searched for.
 //!
-//! Nothing is parsed until the first lookup ([`OnceLock`]); then the ~1,800 lines once.
+//! Nothing is read until the first lookup; then the text is split into its ~1,800 lines
+//! once ([`OnceLock`]) and each lookup binary-searches them and parses only its GUID's.
 
 use std::sync::OnceLock;
 
@@ -42,72 +43,68 @@ pub struct ParseError {
 /// Reads the catalogue's text: `guid kind name cn extra`, tab-separated, `-` for none
 /// (see scripts/gen-base-schema), `#` lines are comments. In the text's order.
 pub fn parse(text: &str) -> Result<Vec<Entry>, ParseError> {
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.starts_with('#') || line.is_empty() {
-            continue;
-        }
-        let bad = |why: String| ParseError { line: i + 1, why };
-        let fields: Vec<&str> = line.split('\t').collect();
-        let [guid, kind, name, cn, extra] = fields[..] else {
-            return Err(bad(format!("{} fields, expected 5", fields.len())));
-        };
-        let guid: Guid = guid.parse().map_err(|e| bad(format!("{e}")))?;
-        let opt = |f: &str| (f != "-").then(|| f.to_string());
-        let entry = match kind {
-            "attribute" | "class" => Entry::Object(SchemaEntry {
-                ldap_name: name.to_string(),
-                cn: cn.to_string(),
-                guid,
-                is_class: kind == "class",
-                property_set: match opt(extra) {
-                    Some(g) => Some(g.parse().map_err(|e| bad(format!("{e}")))?),
-                    None => None,
-                },
-            }),
-            "right" => Entry::Right(RightEntry {
-                cn: cn.to_string(),
-                display_name: opt(name),
-                guid,
-                valid_accesses: extra
-                    .parse()
-                    .map_err(|_| bad(format!("validAccesses `{extra}` is not a number")))?,
-            }),
-            other => {
-                return Err(bad(format!(
-                    "kind `{other}` is not attribute, class or right"
-                )))
-            }
-        };
-        out.push(entry);
-    }
-    Ok(out)
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.starts_with('#') && !l.is_empty())
+        .map(|(i, l)| parse_line(l).map_err(|why| ParseError { line: i + 1, why }))
+        .collect()
 }
 
-/// The catalogue ordered by GUID (as bytes); lines of one GUID keep the file's order.
-fn catalogue() -> &'static [Entry] {
-    static CATALOGUE: OnceLock<Vec<Entry>> = OnceLock::new();
-    CATALOGUE.get_or_init(|| {
-        // The text is compiled in and `the_catalogue_parses` checks it.
-        let mut all = parse(TSV).expect("the compiled-in base schema parses");
-        all.sort_by_key(Entry::guid);
-        all
+fn parse_line(line: &str) -> Result<Entry, String> {
+    let fields: Vec<&str> = line.split('\t').collect();
+    let [guid, kind, name, cn, extra] = fields[..] else {
+        return Err(format!("{} fields, expected 5", fields.len()));
+    };
+    let guid: Guid = guid.parse().map_err(|e| format!("{e}"))?;
+    let opt = |f: &str| (f != "-").then(|| f.to_string());
+    Ok(match kind {
+        "attribute" | "class" => Entry::Object(SchemaEntry {
+            ldap_name: name.to_string(),
+            cn: cn.to_string(),
+            guid,
+            is_class: kind == "class",
+            property_set: match opt(extra) {
+                Some(g) => Some(g.parse().map_err(|e| format!("{e}"))?),
+                None => None,
+            },
+        }),
+        "right" => Entry::Right(RightEntry {
+            cn: cn.to_string(),
+            display_name: opt(name),
+            guid,
+            valid_accesses: extra
+                .parse()
+                .map_err(|_| format!("validAccesses `{extra}` is not a number"))?,
+        }),
+        other => return Err(format!("kind `{other}` is not attribute, class or right")),
     })
+}
+
+/// The catalogue's lines, sorted by the GUID's text (the file's order). Only split on
+/// first use; a lookup parses just the lines of its GUID.
+fn lines() -> &'static [&'static str] {
+    static LINES: OnceLock<Vec<&'static str>> = OnceLock::new();
+    LINES.get_or_init(|| TSV.lines().filter(|l| !l.starts_with('#')).collect())
 }
 
 /// The entries the base schema has under `g`: none, or an attribute or class, an extended
 /// right, or both (a validated write shares its attribute's GUID: `member` and
 /// Self-Membership), in the order the DC lists them.
-pub fn entries(g: Guid) -> &'static [Entry] {
-    let all = catalogue();
-    let start = all.partition_point(|e| e.guid() < g);
-    let end = start + all[start..].partition_point(|e| e.guid() == g);
-    &all[start..end]
+pub fn entries(g: Guid) -> Vec<Entry> {
+    let key = g.to_string();
+    let lines = lines();
+    let start = lines.partition_point(|l| l.get(..36).is_some_and(|k| k < key.as_str()));
+    lines[start..]
+        .iter()
+        .take_while(|l| l.get(..36) == Some(key.as_str()))
+        // The compiled-in text; `the_catalogue_parses_...` reads every line of it.
+        .map(|l| parse_line(l).expect("the compiled-in base schema parses"))
+        .collect()
 }
 
-/// Every entry, for the check against a live DC.
-pub fn all() -> &'static [Entry] {
-    catalogue()
+/// Every entry, in the file's order.
+pub fn all() -> Vec<Entry> {
+    parse(TSV).expect("the compiled-in base schema parses")
 }
 
 #[cfg(test)]
@@ -146,7 +143,8 @@ mod tests {
         for (guid, _, _) in &keys {
             assert_eq!(g(guid).to_string(), *guid);
         }
-        assert_eq!(all().len(), entries.len());
+        assert_eq!(all(), entries);
+        assert_eq!(super::lines(), &lines[..]);
     }
 
     #[test]

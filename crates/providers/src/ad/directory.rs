@@ -134,23 +134,21 @@ pub struct Catalogued {
 
 /// Names from `entries` (the base schema's lookup) the GUIDs `new` saw on ACEs, and says
 /// what still needs a search. Pure, so that "no search" is testable without a DC.
-pub fn catalogued(
-    new: &Lookups,
-    entries: impl Fn(Guid) -> &'static [base_schema::Entry],
-) -> Catalogued {
+pub fn catalogued(new: &Lookups, entries: impl Fn(Guid) -> Vec<base_schema::Entry>) -> Catalogued {
     let mut out = Catalogued {
         search: new.clone(),
         ..Catalogued::default()
     };
     out.search.retain_seen(|g| {
         let found = entries(*g);
+        let unnamed = found.is_empty();
         for e in found {
             match e {
-                base_schema::Entry::Object(o) => out.objects.push(o.clone()),
-                base_schema::Entry::Right(r) => out.rights.push(r.clone()),
+                base_schema::Entry::Object(o) => out.objects.push(o),
+                base_schema::Entry::Right(r) => out.rights.push(r),
             }
         }
-        found.is_empty()
+        unnamed
     });
     out
 }
