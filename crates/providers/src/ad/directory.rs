@@ -1,4 +1,5 @@
-//! Names resolved against the live directory, never a table that can go stale: the
+//! Names resolved against the live directory, never a table that can go stale (the one
+//! table, [`base_schema`], only names GUIDs Microsoft fixed that ACEs carry): the
 //! domain's own names, its schema and extended rights (interpreted by [`Schema`]), and
 //! principals, looked up in batches.
 //!

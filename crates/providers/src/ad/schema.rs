@@ -88,7 +88,8 @@ impl ExtendedRight {
 
 /// The names Windows (and so ADUC and Microsoft's walkthroughs) show for extended rights
 /// whose `displayName` Samba spells differently, keyed by the right's `cn` (fixed by
-/// MS-ADTS 5.1.3.2.1). Only names: the GUIDs always come from the live directory.
+/// MS-ADTS 5.1.3.2.1). Only names: the GUIDs come from the live directory (or, for ACEs
+/// read from it, from the base schema it was provisioned with: `base_schema.rs`).
 const WINDOWS_RIGHT_NAMES: &[(&str, &str)] = &[
     ("User-Force-Change-Password", "Reset Password"),
     ("User-Change-Password", "Change Password"),
