@@ -6,6 +6,7 @@ mod harness;
 
 mod acl;
 mod bad_input;
+mod base_schema;
 mod connect;
 mod connection;
 mod domains;

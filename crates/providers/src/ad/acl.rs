@@ -576,14 +576,14 @@ pub fn rebuild(aces: &[Ace], removes: &[AccessAce], adds: &[AccessAce]) -> Vec<A
 
 /// How an ACE is shown: ADUC's words, and its SDDL.
 /// The object types and classes `aces` name: what the schema must hold to show them in
-/// ADUC's words.
+/// ADUC's words (seen GUIDs: the base schema may name them without a search).
 pub fn lookups_of_aces<'a>(aces: impl IntoIterator<Item = &'a Ace>) -> Lookups {
     let mut l = Lookups::default();
     for a in aces.into_iter().filter_map(Ace::as_access) {
         a.object_type
             .into_iter()
             .chain(a.inherited_object_type)
-            .for_each(|g| l.guid(g));
+            .for_each(|g| l.seen(g));
     }
     l
 }

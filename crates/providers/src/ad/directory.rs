@@ -1,4 +1,5 @@
-//! Names resolved against the live directory, never a table that can go stale: the
+//! Names resolved against the live directory, never a table that can go stale (the one
+//! table, [`base_schema`], only names GUIDs Microsoft fixed that ACEs carry): the
 //! domain's own names, its schema and extended rights (interpreted by [`Schema`]), and
 //! principals, looked up in batches.
 //!
@@ -7,12 +8,18 @@
 //! GUIDs a plan uses or finds on objects (the whole schema is ~1,700 entries and ~140 ms
 //! to read, more than half of a one-resource plan). [`Directory::load_schema`] reads it
 //! all, for suggestions on the error path and for export.
+//!
+//! The GUIDs found on ACEs are named first from the compiled-in base schema
+//! ([`base_schema`]): a search by schemaIDGUID or rightsGuid is one the DC cannot index, and
+//! every object carries the default ACEs of its class. Only GUIDs it does not list are
+//! searched for; names, and GUIDs the spec gives, always resolve against the directory.
 
 use std::collections::{BTreeSet, HashMap};
 
 use hybridctl_core::suggest;
 use ldap3::{ldap_escape, Scope};
 
+use super::base_schema;
 use super::schema::{right_cns, Lookups, RightEntry, Schema, SchemaEntry};
 use super::security::{Guid, Sid};
 use crate::ldap::connection::{escape_bytes, first, first_bin, Connection, OpError};
@@ -90,6 +97,7 @@ pub fn schema_terms(l: &Lookups) -> Vec<String> {
     }
     out.extend(
         l.guids()
+            .chain(l.seen_guids())
             .map(|g| format!("(schemaIDGUID={})", escape_bytes(&g.0))),
     );
     out
@@ -106,7 +114,43 @@ pub fn right_terms(l: &Lookups) -> Vec<String> {
             out.push(format!("(cn={})", ldap_escape(&cn)));
         }
     }
-    out.extend(l.guids().map(|g| format!("(rightsGuid={g})")));
+    out.extend(
+        l.guids()
+            .chain(l.seen_guids())
+            .map(|g| format!("(rightsGuid={g})")),
+    );
+    out
+}
+
+/// What a [`Lookups`] needs once the base schema named what it could.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Catalogued {
+    /// The entries the base schema holds for the GUIDs seen on ACEs.
+    pub objects: Vec<SchemaEntry>,
+    pub rights: Vec<RightEntry>,
+    /// What is left to search for: the names, the GUIDs to resolve, and the seen GUIDs
+    /// the base schema does not list.
+    pub search: Lookups,
+}
+
+/// Names from `entries` (the base schema's lookup) the GUIDs `new` saw on ACEs, and says
+/// what still needs a search. Pure, so that "no search" is testable without a DC.
+pub fn catalogued(new: &Lookups, entries: impl Fn(Guid) -> Vec<base_schema::Entry>) -> Catalogued {
+    let mut out = Catalogued {
+        search: new.clone(),
+        ..Catalogued::default()
+    };
+    out.search.retain_seen(|g| {
+        let found = entries(*g);
+        let unnamed = found.is_empty();
+        for e in found {
+            match e {
+                base_schema::Entry::Object(o) => out.objects.push(o),
+                base_schema::Entry::Right(r) => out.rights.push(r),
+            }
+        }
+        unnamed
+    });
     out
 }
 
@@ -255,9 +299,31 @@ impl Directory {
         if new.is_empty() {
             return Ok(());
         }
+        let Catalogued {
+            objects,
+            rights,
+            search,
+        } = catalogued(&new, base_schema::entries);
+        tracing::debug!(
+            objects = objects.len(),
+            rights = rights.len(),
+            "schema entries named by the base schema"
+        );
+        self.schema.add_catalogued(objects, rights);
+        self.search_schema(conn, &search).await?;
+        self.asked.extend(new);
+        Ok(())
+    }
+
+    /// One filtered search of the schema and one of the extended rights per batch of
+    /// terms; none when `l` is empty.
+    async fn search_schema(&mut self, conn: &mut Connection, l: &Lookups) -> Result<(), OpError> {
+        if l.is_empty() {
+            return Ok(());
+        }
         let root = conn.root.clone();
         let mut objects = Vec::new();
-        for chunk in schema_terms(&new).chunks(BATCH) {
+        for chunk in schema_terms(l).chunks(BATCH) {
             let filter = format!("(&{SCHEMA_CLASSES}(|{}))", chunk.concat());
             let found = conn
                 .search(&root.schema_nc, Scope::OneLevel, &filter, SCHEMA_ATTRS)
@@ -265,7 +331,7 @@ impl Directory {
             objects.extend(found.iter().filter_map(schema_entry));
         }
         let mut rights = Vec::new();
-        for chunk in right_terms(&new).chunks(BATCH) {
+        for chunk in right_terms(l).chunks(BATCH) {
             let filter = format!("(&{RIGHT_CLASS}(|{}))", chunk.concat());
             let found = conn
                 .search(
@@ -283,7 +349,6 @@ impl Directory {
             "schema entries learned"
         );
         self.schema.add(objects, rights);
-        self.asked.extend(new);
         Ok(())
     }
 
@@ -565,6 +630,62 @@ mod tests {
         assert!(rights.contains(&"(cn=Reset-password)".to_string()));
         assert!(rights.contains(&"(cn=User-Force-Change-Password)".to_string()));
         assert!(rights.contains(&"(rightsGuid=00299570-246d-11d0-a768-00aa006e0529)".to_string()));
+    }
+
+    #[test]
+    fn guids_the_base_schema_lists_need_no_search() {
+        let g = |s: &str| s.parse::<Guid>().unwrap();
+        let mut l = Lookups::default();
+        // The default ACEs of an OU: pwdLastSet's property set, the user class, Reset Password.
+        for s in [
+            "4c164200-20c0-11d0-a768-00aa006e0529",
+            "bf967aba-0de6-11d0-a285-00aa003049e2",
+            "00299570-246d-11d0-a768-00aa006e0529",
+            "bf9679c0-0de6-11d0-a285-00aa003049e2",
+        ] {
+            l.seen(g(s));
+        }
+        let c = catalogued(&l, base_schema::entries);
+        assert!(c.search.is_empty(), "{:?}", c.search);
+        // What `learn` then searches with: nothing, so it issues no search.
+        assert!(schema_terms(&c.search).is_empty() && right_terms(&c.search).is_empty());
+        let mut objects: Vec<&str> = c.objects.iter().map(|o| o.ldap_name.as_str()).collect();
+        objects.sort();
+        assert_eq!(objects, ["member", "user"]);
+        let mut rights: Vec<&str> = c.rights.iter().map(|r| r.cn.as_str()).collect();
+        rights.sort();
+        assert_eq!(
+            rights,
+            [
+                "Self-Membership",
+                "User-Account-Restrictions",
+                "User-Force-Change-Password"
+            ]
+        );
+    }
+
+    #[test]
+    fn unlisted_guids_names_and_guids_to_resolve_are_still_searched() {
+        let g = |s: &str| s.parse::<Guid>().unwrap();
+        let extension = g("01234567-89ab-cdef-0123-456789abcdef");
+        let reset = g("00299570-246d-11d0-a768-00aa006e0529");
+        let mut l = Lookups::default();
+        l.seen(extension);
+        l.seen(g("bf967aba-0de6-11d0-a285-00aa003049e2"));
+        l.right("Write pwdLastSet");
+        // The spec's GUID (or the connector catalogue's) must be the directory's own.
+        l.guid(reset);
+        let c = catalogued(&l, base_schema::entries);
+        assert_eq!(c.search.seen_guids().collect::<Vec<_>>(), [extension]);
+        assert_eq!(c.search.guids().collect::<Vec<_>>(), [reset]);
+        assert_eq!(
+            c.search.names().collect::<Vec<_>>(),
+            ["pwdLastSet", "Write pwdLastSet"]
+        );
+        assert_eq!(c.objects.len(), 1);
+        assert!(c.rights.is_empty());
+        assert!(right_terms(&c.search).contains(&format!("(rightsGuid={extension})")));
+        assert!(right_terms(&c.search).contains(&format!("(rightsGuid={reset})")));
     }
 
     #[test]

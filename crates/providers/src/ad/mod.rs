@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod acl;
+pub mod base_schema;
 pub mod connect;
 pub mod directory;
 pub mod effective_access;

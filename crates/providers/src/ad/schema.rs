@@ -2,6 +2,7 @@
 //! the entries the DC returned (see `directory.rs` for reading them). Pure code: it turns
 //! ADUC's words into mask bits and GUIDs and back, and is unit-tested without a DC.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use hybridctl_core::suggest;
@@ -17,7 +18,7 @@ pub struct Right {
 }
 
 /// An attribute or class, as the schema partition lists it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SchemaEntry {
     /// lDAPDisplayName, e.g. `pwdLastSet`, `user`.
     pub ldap_name: String,
@@ -30,7 +31,7 @@ pub struct SchemaEntry {
 }
 
 /// An extended right (controlAccessRight), as the configuration partition lists it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RightEntry {
     pub cn: String,
     pub display_name: Option<String>,
@@ -44,6 +45,8 @@ struct SchemaObject {
     /// ADUC's name for classes: cn with spaces, e.g. `User`, `Organizational Unit`.
     display: String,
     guid: Guid,
+    /// Named from the compiled-in base schema, not (yet) seen in this directory.
+    catalogued: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -55,6 +58,8 @@ struct ExtendedRight {
     cn: String,
     guid: Guid,
     valid_accesses: u32,
+    /// Named from the compiled-in base schema, not (yet) seen in this directory.
+    catalogued: bool,
 }
 
 impl ExtendedRight {
@@ -83,7 +88,8 @@ impl ExtendedRight {
 
 /// The names Windows (and so ADUC and Microsoft's walkthroughs) show for extended rights
 /// whose `displayName` Samba spells differently, keyed by the right's `cn` (fixed by
-/// MS-ADTS 5.1.3.2.1). Only names: the GUIDs always come from the live directory.
+/// MS-ADTS 5.1.3.2.1). Only names: the GUIDs come from the live directory (or, for ACEs
+/// read from it, from the base schema it was provisioned with: `base_schema.rs`).
 const WINDOWS_RIGHT_NAMES: &[(&str, &str)] = &[
     ("User-Force-Change-Password", "Reset Password"),
     ("User-Change-Password", "Change Password"),
@@ -135,6 +141,11 @@ pub enum RightError {
 
 /// The schema's attributes and classes and the extended rights, by every name ADUC and
 /// the spec may use.
+///
+/// Entries come from the directory ([`Schema::add`]) or, to name the GUIDs of ACEs read
+/// from objects, from the compiled-in base schema ([`Schema::add_catalogued`]). Those
+/// only name: the spec's words, its GUIDs and `has_*_guid` resolve against what the
+/// directory returned, since a forest may lack an entry the catalogue holds.
 #[derive(Default)]
 pub struct Schema {
     /// By lower-case lDAPDisplayName, cn, and cn with spaces.
@@ -156,7 +167,11 @@ pub struct Schema {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Lookups {
     names: BTreeMap<String, String>,
+    /// GUIDs the directory must hold (the spec's, the connector catalogue's).
     guids: BTreeSet<Guid>,
+    /// GUIDs found on ACEs the directory returned: they only need a name, which the
+    /// compiled-in base schema may give without a search.
+    seen: BTreeSet<Guid>,
 }
 
 impl Lookups {
@@ -187,8 +202,14 @@ impl Lookups {
         self.name(name);
     }
 
+    /// A GUID that must resolve against the directory itself.
     pub fn guid(&mut self, g: Guid) {
         self.guids.insert(g);
+    }
+
+    /// A GUID found on an ACE the directory returned, to be named.
+    pub fn seen(&mut self, g: Guid) {
+        self.seen.insert(g);
     }
 
     fn name(&mut self, name: &str) {
@@ -205,7 +226,7 @@ impl Lookups {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.names.is_empty() && self.guids.is_empty()
+        self.names.is_empty() && self.guids.is_empty() && self.seen.is_empty()
     }
 
     /// What `self` asks that `asked` did not.
@@ -218,6 +239,13 @@ impl Lookups {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             guids: self.guids.difference(&asked.guids).copied().collect(),
+            // What was asked to resolve was named too.
+            seen: self
+                .seen
+                .iter()
+                .filter(|g| !asked.seen.contains(g) && !asked.guids.contains(g))
+                .copied()
+                .collect(),
         }
     }
 
@@ -226,6 +254,7 @@ impl Lookups {
             self.names.entry(k).or_insert(v);
         }
         self.guids.extend(other.guids);
+        self.seen.extend(other.seen);
     }
 
     /// The names as written (first spelling seen).
@@ -233,8 +262,19 @@ impl Lookups {
         self.names.values().map(String::as_str)
     }
 
+    /// The GUIDs to resolve against the directory.
     pub fn guids(&self) -> impl Iterator<Item = Guid> + '_ {
         self.guids.iter().copied()
+    }
+
+    /// The GUIDs only to name.
+    pub fn seen_guids(&self) -> impl Iterator<Item = Guid> + '_ {
+        self.seen.iter().copied()
+    }
+
+    /// Keeps only the seen GUIDs for which `keep` is true.
+    pub fn retain_seen(&mut self, keep: impl FnMut(&Guid) -> bool) {
+        self.seen.retain(keep);
     }
 }
 
@@ -285,41 +325,68 @@ impl Schema {
         self.complete
     }
 
-    /// Adds entries (those already held are kept as they are).
+    /// Adds entries the directory returned (those already held are kept as they are,
+    /// except ones only the catalogue had named: the directory's take their place).
     pub fn add(&mut self, objects: Vec<SchemaEntry>, rights: Vec<RightEntry>) {
+        self.insert(objects, rights, false);
+    }
+
+    /// Adds entries of the compiled-in base schema, to name GUIDs found on ACEs (see
+    /// [`Schema`]): held as the directory's would be, but no spec word resolves to them.
+    pub fn add_catalogued(&mut self, objects: Vec<SchemaEntry>, rights: Vec<RightEntry>) {
+        self.insert(objects, rights, true);
+    }
+
+    fn insert(&mut self, objects: Vec<SchemaEntry>, rights: Vec<RightEntry>, catalogued: bool) {
         let schema = self;
         for e in objects {
             let obj = SchemaObject {
                 ldap_name: e.ldap_name.clone(),
                 display: e.cn.replace('-', " "),
                 guid: e.guid,
+                catalogued,
             };
             let (by_name, by_guid) = if e.is_class {
                 (&mut schema.classes, &mut schema.class_by_guid)
             } else {
                 (&mut schema.attributes, &mut schema.attribute_by_guid)
             };
-            for key in [
-                e.ldap_name.to_lowercase(),
-                e.cn.to_lowercase(),
-                e.cn.replace('-', " ").to_lowercase(),
-            ] {
-                by_name.entry(key).or_insert_with(|| obj.clone());
+            if !catalogued {
+                for key in [
+                    e.ldap_name.to_lowercase(),
+                    e.cn.to_lowercase(),
+                    e.cn.replace('-', " ").to_lowercase(),
+                ] {
+                    by_name.entry(key).or_insert_with(|| obj.clone());
+                }
             }
-            by_guid.entry(e.guid).or_insert(obj);
+            match by_guid.entry(e.guid) {
+                Entry::Occupied(mut held) if held.get().catalogued && !catalogued => {
+                    held.insert(obj);
+                }
+                Entry::Occupied(_) => {}
+                Entry::Vacant(v) => {
+                    v.insert(obj);
+                }
+            }
             if let (false, Some(set)) = (e.is_class, e.property_set) {
-                schema.property_sets.insert(e.guid, set);
+                if catalogued {
+                    schema.property_sets.entry(e.guid).or_insert(set);
+                } else {
+                    schema.property_sets.insert(e.guid, set);
+                }
             }
         }
         for r in rights {
-            if schema.rights.iter().any(|x| x.guid == r.guid) {
+            let held = schema.rights.iter().position(|x| x.guid == r.guid);
+            if held.is_some_and(|i| !schema.rights[i].catalogued || catalogued) {
                 continue;
             }
             let windows = WINDOWS_RIGHT_NAMES
                 .iter()
                 .find(|(c, _)| c.eq_ignore_ascii_case(&r.cn))
                 .map(|(_, n)| n.to_string());
-            schema.rights.push(ExtendedRight {
+            let right = ExtendedRight {
                 display: windows
                     .or_else(|| r.display_name.clone())
                     .unwrap_or_else(|| r.cn.replace('-', " ")),
@@ -327,7 +394,12 @@ impl Schema {
                 cn: r.cn,
                 guid: r.guid,
                 valid_accesses: r.valid_accesses,
-            });
+                catalogued,
+            };
+            match held {
+                Some(i) => schema.rights[i] = right,
+                None => schema.rights.push(right),
+            }
         }
     }
 
@@ -400,7 +472,7 @@ impl Schema {
             }
         }
         if let Ok(g) = w.parse::<Guid>() {
-            return match self.rights.iter().find(|r| r.guid == g) {
+            return match self.directory_rights().find(|r| r.guid == g) {
                 Some(r) if !r.is_property_set() => Ok(Right {
                     mask: r.mask(),
                     object_type: Some(g),
@@ -413,19 +485,24 @@ impl Schema {
 
     fn extended_right(&self, name: &str) -> Option<&ExtendedRight> {
         let name = name.trim();
-        self.rights.iter().find(|r| r.named(name))
+        self.directory_rights().find(|r| r.named(name))
+    }
+
+    /// The extended rights the directory returned (not those only the catalogue named).
+    fn directory_rights(&self) -> impl Iterator<Item = &ExtendedRight> {
+        self.rights.iter().filter(|r| !r.catalogued)
     }
 
     fn attribute(&self, name: &str) -> Option<&SchemaObject> {
         match name.parse::<Guid>() {
-            Ok(g) => self.attribute_by_guid.get(&g),
+            Ok(g) => self.attribute_by_guid.get(&g).filter(|a| !a.catalogued),
             Err(_) => self.attributes.get(&name.trim().to_lowercase()),
         }
     }
 
     fn class(&self, name: &str) -> Option<&SchemaObject> {
         match name.parse::<Guid>() {
-            Ok(g) => self.class_by_guid.get(&g),
+            Ok(g) => self.class_by_guid.get(&g).filter(|c| !c.catalogued),
             Err(_) => self.classes.get(&name.trim().to_lowercase()),
         }
     }
@@ -436,17 +513,19 @@ impl Schema {
 
     /// Whether the directory knows an extended right (or property set) with this rightsGuid.
     pub fn has_right_guid(&self, g: Guid) -> bool {
-        self.rights.iter().any(|r| r.guid == g)
+        self.directory_rights().any(|r| r.guid == g)
     }
 
     /// Whether the schema has an attribute with this schemaIDGUID.
     pub fn has_attribute_guid(&self, g: Guid) -> bool {
-        self.attribute_by_guid.contains_key(&g)
+        self.attribute_by_guid
+            .get(&g)
+            .is_some_and(|a| !a.catalogued)
     }
 
     /// Whether the schema has a class with this schemaIDGUID.
     pub fn has_class_guid(&self, g: Guid) -> bool {
-        self.class_by_guid.contains_key(&g)
+        self.class_by_guid.get(&g).is_some_and(|c| !c.catalogued)
     }
 
     /// The property set (attributeSecurityGUID) of the attribute `attribute`, if any.
@@ -456,19 +535,23 @@ impl Schema {
 
     /// Class names, for suggestions.
     pub fn class_names(&self) -> impl Iterator<Item = &str> {
-        self.class_by_guid.values().map(|c| c.display.as_str())
+        self.class_by_guid
+            .values()
+            .filter(|c| !c.catalogued)
+            .map(|c| c.display.as_str())
     }
 
     fn unknown(&self, word: &str, why: &str) -> RightError {
         let mut candidates: Vec<String> =
             GENERIC_RIGHTS.iter().map(|(n, _)| n.to_string()).collect();
-        candidates.extend(self.rights.iter().map(|r| r.display.clone()));
+        candidates.extend(self.directory_rights().map(|r| r.display.clone()));
         for verb in ["Read ", "Write "] {
             if strip_prefix_ignore_case(word, verb).is_some() {
                 let verb = &word[..verb.len()];
                 candidates.extend(
                     self.attribute_by_guid
                         .values()
+                        .filter(|a| !a.catalogued)
                         .map(|a| format!("{verb}{}", a.ldap_name)),
                 );
             }
@@ -479,6 +562,7 @@ impl Schema {
                 candidates.extend(
                     self.class_by_guid
                         .values()
+                        .filter(|c| !c.catalogued)
                         .map(|c| format!("{verb}{} objects", c.display)),
                 );
             }
@@ -766,6 +850,95 @@ mod tests {
         assert_eq!(part.property_set_of(g(PWD_LAST_SET)), Some(g(LOGON_INFO)));
         assert!(part.right("Create User objects").is_err());
         assert!(!part.is_complete());
+    }
+
+    #[test]
+    fn catalogued_entries_name_ace_guids_as_the_directorys_would() {
+        let g = |s: &str| s.parse::<Guid>().unwrap();
+        let whole = schema();
+        let mut part = Schema::partial();
+        let user = SchemaEntry {
+            ldap_name: "user".into(),
+            cn: "User".into(),
+            guid: g(USER),
+            is_class: true,
+            property_set: None,
+        };
+        let pwd = SchemaEntry {
+            ldap_name: "pwdLastSet".into(),
+            cn: "Pwd-Last-Set".into(),
+            guid: g(PWD_LAST_SET),
+            is_class: false,
+            property_set: Some(g(LOGON_INFO)),
+        };
+        let reset = RightEntry {
+            cn: "User-Force-Change-Password".into(),
+            display_name: Some("User Force Change Password".into()),
+            guid: g(RESET),
+            valid_accesses: mask::CONTROL_ACCESS,
+        };
+        part.add_catalogued(vec![user.clone(), pwd.clone()], vec![reset.clone()]);
+        let words = |s: &Schema| {
+            (
+                s.right_words(mask::CONTROL_ACCESS, Some(g(RESET))),
+                s.right_words(mask::WRITE_PROP, Some(g(PWD_LAST_SET))),
+                s.class_display(g(USER)),
+            )
+        };
+        assert_eq!(words(&part), words(&whole));
+        assert_eq!(words(&part).0, ["Reset Password"]);
+        assert_eq!(part.property_set_of(g(PWD_LAST_SET)), Some(g(LOGON_INFO)));
+        // The spec's words and GUIDs, and presence, answer only from the directory.
+        assert!(part.right("Reset password").is_err());
+        assert!(part.right(RESET).is_err());
+        assert!(part.right("Write pwdLastSet").is_err());
+        assert!(part.right("Create User objects").is_err());
+        assert_eq!(part.class_guid(USER), None);
+        assert!(!part.has_right_guid(g(RESET)));
+        assert!(!part.has_attribute_guid(g(PWD_LAST_SET)));
+        assert!(!part.has_class_guid(g(USER)));
+        assert_eq!(part.class_names().count(), 0);
+        // Once the directory returns them, they answer for the spec as well.
+        part.add(vec![user, pwd], vec![reset]);
+        assert_eq!(part.counts(), (1, 1, 1));
+        assert_eq!(
+            part.right("Reset password").unwrap(),
+            whole.right("Reset password").unwrap()
+        );
+        assert_eq!(part.right(RESET).unwrap(), whole.right(RESET).unwrap());
+        assert!(part.right("Write pwdLastSet").is_ok());
+        assert!(part.has_right_guid(g(RESET)));
+        assert!(part.has_attribute_guid(g(PWD_LAST_SET)));
+        assert!(part.has_class_guid(g(USER)));
+        assert_eq!(words(&part), words(&whole));
+    }
+
+    #[test]
+    fn of_two_rights_sharing_a_guid_the_first_is_kept_whoever_named_it() {
+        let g = |s: &str| s.parse::<Guid>().unwrap();
+        let dns = "72e39547-7b18-11d1-adef-00c04fd8d5cd";
+        let validated = RightEntry {
+            cn: "Validated-DNS-Host-Name".into(),
+            display_name: Some("Validated DNS Host Name".into()),
+            guid: g(dns),
+            valid_accesses: mask::SELF_WRITE,
+        };
+        let set = RightEntry {
+            cn: "DNS-Host-Name-Attributes".into(),
+            display_name: Some("DNS Host Name Attributes".into()),
+            guid: g(dns),
+            valid_accesses: mask::READ_PROP | mask::WRITE_PROP,
+        };
+        let mut from_dc = Schema::partial();
+        from_dc.add(vec![], vec![validated.clone(), set.clone()]);
+        let mut named = Schema::partial();
+        named.add_catalogued(vec![], vec![validated.clone(), set.clone()]);
+        let shown = |s: &Schema| s.right_words(mask::SELF_WRITE, Some(g(dns)));
+        assert_eq!(shown(&named), shown(&from_dc));
+        assert_eq!(shown(&named), ["Validated write to DNS host name"]);
+        named.add(vec![], vec![validated, set]);
+        assert_eq!(named.counts(), from_dc.counts());
+        assert!(named.has_right_guid(g(dns)));
     }
 
     proptest! {

@@ -1,0 +1,162 @@
+//! The compiled-in base schema (crates/providers/src/ad/base_schema.tsv) agrees with the
+//! lab's DC: every entry it lists, the DC's schema or extended rights hold under the same
+//! GUID with the same names, read with ldapsearch. Reads only.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+use hybridctl_providers::ad::base_schema::{self, Entry};
+use hybridctl_providers::ad::schema::{RightEntry, SchemaEntry};
+
+use crate::harness::lab;
+
+/// The entries ldapsearch returns for one paged one-level search, as attribute -> values
+/// (base64 ones decoded).
+fn ldapsearch(base: &str, filter: &str, attrs: &[&str]) -> Vec<BTreeMap<String, Vec<Vec<u8>>>> {
+    let lab = lab();
+    let pw = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(pw.path(), &lab.env["HYBRIDCTL_AD_PASSWORD"]).unwrap();
+    let out = Command::new("ldapsearch")
+        .env("LDAPTLS_CACERT", &lab.env["HYBRIDCTL_AD_CA_FILE"])
+        .args([
+            "-LLL",
+            "-o",
+            "ldif-wrap=no",
+            "-H",
+            &lab.env["HYBRIDCTL_AD_URL"],
+            "-x",
+        ])
+        .args(["-D", &lab.env["HYBRIDCTL_AD_USER"], "-y"])
+        .arg(pw.path())
+        .args(["-b", base, "-s", "one", "-E", "pr=1000/noprompt", filter])
+        .args(attrs)
+        .output()
+        .expect("ldapsearch runs");
+    assert!(
+        out.status.success(),
+        "ldapsearch failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut entries = Vec::new();
+    let mut cur: Option<BTreeMap<String, Vec<Vec<u8>>>> = None;
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        if line.is_empty() {
+            entries.extend(cur.take());
+        } else if line.starts_with("dn:") {
+            cur = Some(BTreeMap::new());
+        } else if let Some(e) = cur.as_mut() {
+            let (k, v) = match line.split_once(":: ") {
+                Some((k, v)) => (k, base64(v)),
+                None => {
+                    let (k, v) = line.split_once(": ").expect("an LDIF line");
+                    (k, v.as_bytes().to_vec())
+                }
+            };
+            e.entry(k.to_lowercase()).or_default().push(v);
+        }
+    }
+    entries.extend(cur);
+    entries
+}
+
+fn base64(text: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut bits = 0u32;
+    let mut n = 0;
+    let mut out = Vec::new();
+    for c in text.bytes().filter(|c| *c != b'=') {
+        let v = ALPHABET.iter().position(|a| *a == c).expect("base64") as u32;
+        bits = bits << 6 | v;
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            out.push((bits >> n) as u8);
+        }
+    }
+    out
+}
+
+fn text(e: &BTreeMap<String, Vec<Vec<u8>>>, attr: &str) -> Option<String> {
+    e.get(&attr.to_lowercase())
+        .map(|v| String::from_utf8(v[0].clone()).unwrap())
+}
+
+fn guid(
+    e: &BTreeMap<String, Vec<Vec<u8>>>,
+    attr: &str,
+) -> Option<hybridctl_providers::ad::security::Guid> {
+    e.get(&attr.to_lowercase())
+        .and_then(|v| hybridctl_providers::ad::security::Guid::from_slice(&v[0]))
+}
+
+#[test]
+fn the_base_schema_agrees_with_the_lab_dc_entry_by_entry() {
+    let lab = lab();
+    let schema_nc = lab.ldap_attr("", "schemaNamingContext").expect("rootDSE");
+    let config_nc = lab
+        .ldap_attr("", "configurationNamingContext")
+        .expect("rootDSE");
+    let mut live: Vec<Entry> = ldapsearch(
+        &schema_nc,
+        "(|(objectClass=attributeSchema)(objectClass=classSchema))",
+        &[
+            "schemaIDGUID",
+            "lDAPDisplayName",
+            "cn",
+            "objectClass",
+            "attributeSecurityGUID",
+        ],
+    )
+    .iter()
+    .map(|e| {
+        let is_class = e["objectclass"]
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(b"classSchema"));
+        Entry::Object(SchemaEntry {
+            ldap_name: text(e, "lDAPDisplayName").unwrap(),
+            cn: text(e, "cn").unwrap(),
+            guid: guid(e, "schemaIDGUID").unwrap(),
+            is_class,
+            property_set: guid(e, "attributeSecurityGUID").filter(|_| !is_class),
+        })
+    })
+    .collect();
+    live.extend(
+        ldapsearch(
+            &format!("CN=Extended-Rights,{config_nc}"),
+            "(objectClass=controlAccessRight)",
+            &["rightsGuid", "cn", "displayName", "validAccesses"],
+        )
+        .iter()
+        .map(|e| {
+            Entry::Right(RightEntry {
+                cn: text(e, "cn").unwrap(),
+                display_name: text(e, "displayName"),
+                guid: text(e, "rightsGuid").unwrap().parse().unwrap(),
+                valid_accesses: text(e, "validAccesses").map_or(0, |v| v.parse().unwrap()),
+            })
+        }),
+    );
+    assert!(live.len() > 1_700, "the DC listed {} entries", live.len());
+    let catalogue = base_schema::all();
+    let mut missing = Vec::new();
+    for entry in &catalogue {
+        if !live.contains(entry) {
+            let near: Vec<&Entry> = live.iter().filter(|l| l.guid() == entry.guid()).collect();
+            missing.push(format!("{entry:?}; the DC has {near:?}"));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "{} of {} catalogue entries differ from the lab DC (regenerate with scripts/gen-base-schema?):\n{}",
+        missing.len(),
+        catalogue.len(),
+        missing.join("\n")
+    );
+    // And for each GUID, in the DC's order (two rights may share one: the first is shown).
+    for g in catalogue.iter().map(Entry::guid) {
+        let dc: Vec<&Entry> = live.iter().filter(|l| l.guid() == g).collect();
+        let ours = base_schema::entries(g);
+        assert_eq!(ours.iter().collect::<Vec<_>>(), dc, "{g}");
+    }
+}
