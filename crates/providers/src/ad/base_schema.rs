@@ -116,7 +116,7 @@ fn lines_of<'a>(text: &'a str, key: &str) -> impl Iterator<Item = &'a str> + 'a 
 
 /// The entries the base schema has under `g`: none, or an attribute or class, an extended
 /// right, or both (a validated write shares its attribute's GUID: `member` and
-/// Self-Membership), in the order the DC lists them.
+/// Self-Membership; two rights may share one too), by kind and cn.
 pub fn entries(g: Guid) -> Vec<Entry> {
     lines_of(TSV, &g.to_string())
         // The compiled-in text; `the_catalogue_parses_...` reads every line of it.

@@ -378,7 +378,12 @@ impl Schema {
             }
         }
         for r in rights {
-            let held = schema.rights.iter().position(|x| x.guid == r.guid);
+            // Rights may share a GUID (Validated-DNS-Host-Name and DNS-Host-Name-Attributes):
+            // each is its own entry, whatever order the DC returned them in.
+            let held = schema
+                .rights
+                .iter()
+                .position(|x| x.guid == r.guid && x.cn.eq_ignore_ascii_case(&r.cn));
             if held.is_some_and(|i| !schema.rights[i].catalogued || catalogued) {
                 continue;
             }
@@ -472,8 +477,11 @@ impl Schema {
             }
         }
         if let Ok(g) = w.parse::<Guid>() {
-            return match self.directory_rights().find(|r| r.guid == g) {
-                Some(r) if !r.is_property_set() => Ok(Right {
+            return match self
+                .directory_rights()
+                .find(|r| r.guid == g && !r.is_property_set())
+            {
+                Some(r) => Ok(Right {
                     mask: r.mask(),
                     object_type: Some(g),
                 }),
@@ -593,7 +601,12 @@ impl Schema {
                 rest &= !bits;
             }
         };
-        if let Some(r) = self.rights.iter().find(|r| r.guid == g) {
+        // One GUID may name rights, an attribute and a class at once (Self-Membership and
+        // `member`, Validated-SPN and `servicePrincipalName`): each takes the mask bits it
+        // stands for, rights in cn order so that the words never depend on the DC's order.
+        let mut rights: Vec<&ExtendedRight> = self.rights.iter().filter(|r| r.guid == g).collect();
+        rights.sort_by(|a, b| a.cn.cmp(&b.cn));
+        for r in rights {
             if r.is_property_set() {
                 take(mask::READ_PROP, format!("Read {}", r.display), &mut words);
                 take(mask::WRITE_PROP, format!("Write {}", r.display), &mut words);
@@ -604,14 +617,16 @@ impl Schema {
                     &mut words,
                 );
             }
-        } else if let Some(a) = self.attribute_by_guid.get(&g) {
+        }
+        if let Some(a) = self.attribute_by_guid.get(&g) {
             take(mask::READ_PROP, format!("Read {}", a.ldap_name), &mut words);
             take(
                 mask::WRITE_PROP,
                 format!("Write {}", a.ldap_name),
                 &mut words,
             );
-        } else if let Some(c) = self.class_by_guid.get(&g) {
+        }
+        if let Some(c) = self.class_by_guid.get(&g) {
             take(
                 mask::CREATE_CHILD,
                 format!("Create {} objects", c.display),
@@ -913,8 +928,11 @@ mod tests {
         assert_eq!(words(&part), words(&whole));
     }
 
+    /// Regression (a fresh lab's DC returned the two rights of 72e39547-... in the other
+    /// order, and the plan named the GUID after whichever came first): rights sharing a
+    /// GUID are each kept, and each names the mask bits it stands for, in any order.
     #[test]
-    fn of_two_rights_sharing_a_guid_the_first_is_kept_whoever_named_it() {
+    fn rights_sharing_a_guid_each_name_their_own_bits_in_any_order() {
         let g = |s: &str| s.parse::<Guid>().unwrap();
         let dns = "72e39547-7b18-11d1-adef-00c04fd8d5cd";
         let validated = RightEntry {
@@ -929,16 +947,73 @@ mod tests {
             guid: g(dns),
             valid_accesses: mask::READ_PROP | mask::WRITE_PROP,
         };
-        let mut from_dc = Schema::partial();
-        from_dc.add(vec![], vec![validated.clone(), set.clone()]);
-        let mut named = Schema::partial();
-        named.add_catalogued(vec![], vec![validated.clone(), set.clone()]);
-        let shown = |s: &Schema| s.right_words(mask::SELF_WRITE, Some(g(dns)));
-        assert_eq!(shown(&named), shown(&from_dc));
-        assert_eq!(shown(&named), ["Validated write to DNS host name"]);
-        named.add(vec![], vec![validated, set]);
-        assert_eq!(named.counts(), from_dc.counts());
-        assert!(named.has_right_guid(g(dns)));
+        let both = [
+            vec![validated.clone(), set.clone()],
+            vec![set.clone(), validated.clone()],
+        ];
+        for rights in both {
+            let mut from_dc = Schema::partial();
+            from_dc.add(vec![], rights.clone());
+            let mut named = Schema::partial();
+            named.add_catalogued(vec![], rights.clone());
+            for s in [&from_dc, &named] {
+                assert_eq!(
+                    s.right_words(mask::SELF_WRITE, Some(g(dns))),
+                    ["Validated write to DNS host name"]
+                );
+                assert_eq!(
+                    s.right_words(mask::READ_PROP | mask::SELF_WRITE, Some(g(dns))),
+                    [
+                        "Read DNS Host Name Attributes",
+                        "Validated write to DNS host name"
+                    ]
+                );
+            }
+            named.add(vec![], rights);
+            assert_eq!(named.counts(), from_dc.counts());
+            assert_eq!(from_dc.counts().2, 2);
+            assert!(named.has_right_guid(g(dns)));
+            // The GUID as a spec's right is the validated write, never the property set.
+            assert_eq!(
+                from_dc.right(dns).unwrap(),
+                Right {
+                    mask: mask::SELF_WRITE,
+                    object_type: Some(g(dns))
+                }
+            );
+        }
+    }
+
+    /// `member` and Self-Membership share bf9679c0-...: writing the attribute reads as
+    /// `Write member`, the validated write as `Add/remove self as member` (Windows' words).
+    #[test]
+    fn an_attribute_and_a_right_sharing_a_guid_each_name_their_bits() {
+        let g = |s: &str| s.parse::<Guid>().unwrap();
+        let member = "bf9679c0-0de6-11d0-a285-00aa003049e2";
+        let mut s = Schema::partial();
+        s.add(
+            vec![SchemaEntry {
+                ldap_name: "member".into(),
+                cn: "Member".into(),
+                guid: g(member),
+                is_class: false,
+                property_set: None,
+            }],
+            vec![RightEntry {
+                cn: "Self-Membership".into(),
+                display_name: Some("Add/Remove self as member".into()),
+                guid: g(member),
+                valid_accesses: mask::SELF_WRITE,
+            }],
+        );
+        assert_eq!(
+            s.right_words(mask::WRITE_PROP, Some(g(member))),
+            ["Write member"]
+        );
+        assert_eq!(
+            s.right_words(mask::WRITE_PROP | mask::SELF_WRITE, Some(g(member))),
+            ["Add/remove self as member", "Write member"]
+        );
     }
 
     proptest! {
