@@ -149,7 +149,7 @@ impl SmbSysvol {
         command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null());
+            .stderr(Stdio::inherit());
         if let Some(c) = ccache {
             command.env("KRB5CCNAME", c);
         }
