@@ -6,6 +6,7 @@
 //! The reading is here (`read`); turning what was read into a plan is pure (`plan`).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use hybridctl_core::spec::AdEffectiveAccess;
 use hybridctl_core::{digest, Address, Diagnostic, Diagnostics, Entry, ResourcePlan};
@@ -33,7 +34,8 @@ pub struct WantedRight {
 #[derive(Clone, Debug)]
 pub struct ScopeObject {
     pub dn: String,
-    pub sd: SecurityDescriptor,
+    /// Shared by the objects whose descriptors are byte-identical.
+    pub sd: Arc<SecurityDescriptor>,
     pub object: Object,
     pub admin_count: bool,
     /// The resultant PSO's DN and its minimum password age in days, when one applies.
@@ -393,11 +395,51 @@ pub async fn read_and_plan(
         .map_err(op_diagnostic)?;
     let principal = dir.display(&sid);
 
-    // The objects in scope.
-    let mut found = Vec::new();
+    // The objects in scope, kept as they arrive: objects created alike carry
+    // byte-identical descriptors, decoded once and shared, so memory grows with the
+    // objects' names, not with their descriptors.
+    let mut found: Vec<Found> = Vec::new();
     let mut seen = HashSet::new();
+    let mut decoded: HashMap<Vec<u8>, Arc<SecurityDescriptor>> = HashMap::new();
     for b in &bases {
-        let entries = match conn
+        let keep = |e: ldap3::SearchEntry| {
+            if !seen.insert(normalize_dn(&e.dn)) {
+                return;
+            }
+            let sd = match first_bin(&e, "nTSecurityDescriptor") {
+                None => Err(err(format!(
+                    "the DC returned no security descriptor for `{}`",
+                    e.dn
+                ))
+                .hint("hybridctl's account needs Read permissions on every object in scope")),
+                Some(bytes) => match decoded.get(bytes.as_slice()) {
+                    Some(sd) => Ok(Arc::clone(sd)),
+                    None => SecurityDescriptor::decode(&bytes)
+                        .map(|sd| {
+                            let sd = Arc::new(sd);
+                            decoded.insert(bytes, Arc::clone(&sd));
+                            sd
+                        })
+                        .map_err(|x| {
+                            err(format!(
+                                "cannot read the security descriptor of `{}`: {x}",
+                                e.dn
+                            ))
+                        }),
+                },
+            };
+            found.push(Found {
+                class: class_name(&e),
+                sid: first_bin(&e, "objectSid")
+                    .and_then(|b| Sid::decode(&b).ok())
+                    .map(|(s, _)| s),
+                admin_count: first(&e, "adminCount").as_deref() == Some("1"),
+                pso: first(&e, "msDS-ResultantPSO"),
+                sd,
+                dn: e.dn,
+            });
+        };
+        let searched = conn
             .search_with_dacl(
                 b,
                 Scope::Subtree,
@@ -408,16 +450,16 @@ pub async fn read_and_plan(
                     "adminCount",
                     "msDS-ResultantPSO",
                 ],
+                keep,
             )
-            .await
-        {
-            Ok(e) => e,
+            .await;
+        match searched {
+            Ok(_) => {}
             Err(e) if e.result_code() == Some(result_code::NO_SUCH_OBJECT) => {
                 diags.push(
                     err(format!("scope.base `{b}` was not found in the directory"))
                         .hint("check the DN; `{domain}` stands for the domain root"),
                 );
-                continue;
             }
             Err(e) if e.is_bad_filter() => {
                 diags.push(
@@ -427,58 +469,33 @@ pub async fn read_and_plan(
                     ))
                     .hint("write an RFC 4515 filter, e.g. `(&(objectCategory=person)(objectClass=user))`"),
                 );
-                continue;
             }
             Err(e) => return Err(op_diagnostic(e).at(address).into()),
-        };
-        found.extend(
-            entries
-                .into_iter()
-                .filter(|e| seen.insert(normalize_dn(&e.dn))),
-        );
+        }
     }
-    // Their classes, by the name the DC gives (the most specific comes last).
-    let class_name = |e: &ldap3::SearchEntry| -> Option<String> {
-        e.attrs
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("objectClass"))
-            .and_then(|(_, v)| v.last().cloned())
-    };
+    drop(decoded);
+    // Their classes, by the name the DC gives.
     let mut classes = Lookups::default();
     found
         .iter()
-        .filter_map(class_name)
-        .for_each(|c| classes.class(&c));
+        .filter_map(|f| f.class.as_deref())
+        .for_each(|c| classes.class(c));
     dir.learn(conn, &classes).await.map_err(op_diagnostic)?;
-    let mut objects = Vec::new();
-    for e in found {
-        let Some(bytes) = first_bin(&e, "nTSecurityDescriptor") else {
-            return Err(err(format!(
-                "the DC returned no security descriptor for `{}`",
-                e.dn
-            ))
-            .hint("hybridctl's account needs Read permissions on every object in scope")
-            .into());
-        };
-        let sd = SecurityDescriptor::decode(&bytes).map_err(|x| {
-            err(format!(
-                "cannot read the security descriptor of `{}`: {x}",
-                e.dn
-            ))
-        })?;
-        let class = class_name(&e).and_then(|c| dir.schema.class_guid(&c));
-        objects.push(ScopeObject {
-            dn: e.dn.clone(),
-            sd,
-            object: Object {
-                sid: first_bin(&e, "objectSid")
-                    .and_then(|b| Sid::decode(&b).ok())
-                    .map(|(s, _)| s),
-                class,
-            },
-            admin_count: first(&e, "adminCount").as_deref() == Some("1"),
-            pso: first(&e, "msDS-ResultantPSO").map(|dn| (dn, 0.0)),
-        });
+    let mut objects = Vec::with_capacity(found.len());
+    for f in found {
+        match f.sd {
+            Ok(sd) => objects.push(ScopeObject {
+                object: Object {
+                    sid: f.sid,
+                    class: f.class.and_then(|c| dir.schema.class_guid(&c)),
+                },
+                dn: f.dn,
+                sd,
+                admin_count: f.admin_count,
+                pso: f.pso.map(|dn| (dn, 0.0)),
+            }),
+            Err(d) => return Err(d.into()),
+        }
     }
     diags.into_result(())?;
 
@@ -562,6 +579,25 @@ pub async fn read_and_plan(
         domain_sid: dir.domain_sid.clone(),
     };
     Ok(plan(address, spec, &observed, &bases))
+}
+
+/// An object's class by the name the DC gives (the most specific comes last).
+fn class_name(e: &ldap3::SearchEntry) -> Option<String> {
+    e.attrs
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("objectClass"))
+        .and_then(|(_, v)| v.last().cloned())
+}
+
+/// What is kept of an object in scope while the search runs.
+struct Found {
+    dn: String,
+    class: Option<String>,
+    sid: Option<Sid>,
+    admin_count: bool,
+    pso: Option<String>,
+    /// Shared by every object whose descriptor has the same bytes.
+    sd: Result<Arc<SecurityDescriptor>, Diagnostic>,
 }
 
 /// A negative count of 100-ns intervals as days (`-864000000000` is one day).
@@ -693,7 +729,7 @@ mod tests {
     fn obj(dn: &str, sddl: &str, admin: bool) -> ScopeObject {
         ScopeObject {
             dn: dn.into(),
-            sd: sd(sddl),
+            sd: Arc::new(sd(sddl)),
             object: Object {
                 sid: None,
                 class: USER.parse().ok(),

@@ -203,6 +203,23 @@ impl Connection {
         attrs: &[&str],
         controls: Vec<RawControl>,
     ) -> Result<Vec<SearchEntry>, OpError> {
+        let mut out = Vec::new();
+        self.search_each(base, scope, filter, attrs, controls, |e| out.push(e))
+            .await?;
+        Ok(out)
+    }
+
+    /// One paged search, handing each entry to `each` as it arrives: what the caller keeps
+    /// of an entry is all that stays in memory. Returns how many entries there were.
+    async fn search_each(
+        &mut self,
+        base: &str,
+        scope: Scope,
+        filter: &str,
+        attrs: &[&str],
+        controls: Vec<RawControl>,
+        mut each: impl FnMut(SearchEntry),
+    ) -> Result<usize, OpError> {
         let err = |source| OpError::Search {
             base: base.to_string(),
             source,
@@ -214,22 +231,18 @@ impl Connection {
             .streaming_search_with(PagedResults::new(PAGE_SIZE), base, scope, filter, attrs)
             .await
             .map_err(err)?;
-        let mut out = Vec::new();
+        let mut entries = 0;
         while let Some(entry) = stream.next().await.map_err(err)? {
             // Continuation references point at other partitions; we never chase them.
             if entry.is_ref() || entry.is_intermediate() {
                 continue;
             }
-            out.push(SearchEntry::construct(entry));
+            entries += 1;
+            each(SearchEntry::construct(entry));
         }
         stream.finish().await.success().map_err(err)?;
-        tracing::debug!(
-            base,
-            filter_len = filter.len(),
-            entries = out.len(),
-            "search"
-        );
-        Ok(out)
+        tracing::debug!(base, filter_len = filter.len(), entries, "search");
+        Ok(entries)
     }
 
     /// The DACL-only security descriptors of entries matching `filter` under `base`.
@@ -296,17 +309,19 @@ impl Connection {
         Ok(())
     }
 
-    /// A paged search that also returns each entry's DACL-only `nTSecurityDescriptor`.
+    /// A paged search that also reads each entry's DACL-only `nTSecurityDescriptor`,
+    /// handing each entry to `each` as it arrives: for scopes of any size.
     pub async fn search_with_dacl(
         &mut self,
         base: &str,
         scope: Scope,
         filter: &str,
         attrs: &[&str],
-    ) -> Result<Vec<SearchEntry>, OpError> {
+        each: impl FnMut(SearchEntry),
+    ) -> Result<usize, OpError> {
         let mut attrs = attrs.to_vec();
         attrs.push("nTSecurityDescriptor");
-        self.search_with(base, scope, filter, &attrs, vec![sd_flags_dacl()])
+        self.search_each(base, scope, filter, &attrs, vec![sd_flags_dacl()], each)
             .await
     }
 
