@@ -3,78 +3,11 @@
 //! GUID with the same names, read with ldapsearch. Reads only.
 
 use std::collections::BTreeMap;
-use std::process::Command;
 
 use hybridctl_providers::ad::base_schema::{self, Entry};
 use hybridctl_providers::ad::schema::{RightEntry, SchemaEntry};
 
 use crate::harness::lab;
-
-/// The entries ldapsearch returns for one paged one-level search, as attribute -> values
-/// (base64 ones decoded).
-fn ldapsearch(base: &str, filter: &str, attrs: &[&str]) -> Vec<BTreeMap<String, Vec<Vec<u8>>>> {
-    let lab = lab();
-    let pw = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(pw.path(), &lab.env["HYBRIDCTL_AD_PASSWORD"]).unwrap();
-    let out = Command::new("ldapsearch")
-        .env("LDAPTLS_CACERT", &lab.env["HYBRIDCTL_AD_CA_FILE"])
-        .args([
-            "-LLL",
-            "-o",
-            "ldif-wrap=no",
-            "-H",
-            &lab.env["HYBRIDCTL_AD_URL"],
-            "-x",
-        ])
-        .args(["-D", &lab.env["HYBRIDCTL_AD_USER"], "-y"])
-        .arg(pw.path())
-        .args(["-b", base, "-s", "one", "-E", "pr=1000/noprompt", filter])
-        .args(attrs)
-        .output()
-        .expect("ldapsearch runs");
-    assert!(
-        out.status.success(),
-        "ldapsearch failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut entries = Vec::new();
-    let mut cur: Option<BTreeMap<String, Vec<Vec<u8>>>> = None;
-    for line in String::from_utf8(out.stdout).unwrap().lines() {
-        if line.is_empty() {
-            entries.extend(cur.take());
-        } else if line.starts_with("dn:") {
-            cur = Some(BTreeMap::new());
-        } else if let Some(e) = cur.as_mut() {
-            let (k, v) = match line.split_once(":: ") {
-                Some((k, v)) => (k, base64(v)),
-                None => {
-                    let (k, v) = line.split_once(": ").expect("an LDIF line");
-                    (k, v.as_bytes().to_vec())
-                }
-            };
-            e.entry(k.to_lowercase()).or_default().push(v);
-        }
-    }
-    entries.extend(cur);
-    entries
-}
-
-fn base64(text: &str) -> Vec<u8> {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut bits = 0u32;
-    let mut n = 0;
-    let mut out = Vec::new();
-    for c in text.bytes().filter(|c| *c != b'=') {
-        let v = ALPHABET.iter().position(|a| *a == c).expect("base64") as u32;
-        bits = bits << 6 | v;
-        n += 6;
-        if n >= 8 {
-            n -= 8;
-            out.push((bits >> n) as u8);
-        }
-    }
-    out
-}
 
 fn text(e: &BTreeMap<String, Vec<Vec<u8>>>, attr: &str) -> Option<String> {
     e.get(&attr.to_lowercase())
@@ -96,34 +29,37 @@ fn the_base_schema_agrees_with_the_lab_dc_entry_by_entry() {
     let config_nc = lab
         .ldap_attr("", "configurationNamingContext")
         .expect("rootDSE");
-    let mut live: Vec<Entry> = ldapsearch(
-        &schema_nc,
-        "(|(objectClass=attributeSchema)(objectClass=classSchema))",
-        &[
-            "schemaIDGUID",
-            "lDAPDisplayName",
-            "cn",
-            "objectClass",
-            "attributeSecurityGUID",
-        ],
-    )
-    .iter()
-    .map(|e| {
-        let is_class = e["objectclass"]
-            .iter()
-            .any(|c| c.eq_ignore_ascii_case(b"classSchema"));
-        Entry::Object(SchemaEntry {
-            ldap_name: text(e, "lDAPDisplayName").unwrap(),
-            cn: text(e, "cn").unwrap(),
-            guid: guid(e, "schemaIDGUID").unwrap(),
-            is_class,
-            property_set: guid(e, "attributeSecurityGUID").filter(|_| !is_class),
+    let mut live: Vec<Entry> = lab
+        .ldapsearch(
+            &schema_nc,
+            "one",
+            "(|(objectClass=attributeSchema)(objectClass=classSchema))",
+            &[
+                "schemaIDGUID",
+                "lDAPDisplayName",
+                "cn",
+                "objectClass",
+                "attributeSecurityGUID",
+            ],
+        )
+        .iter()
+        .map(|e| {
+            let is_class = e["objectclass"]
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(b"classSchema"));
+            Entry::Object(SchemaEntry {
+                ldap_name: text(e, "lDAPDisplayName").unwrap(),
+                cn: text(e, "cn").unwrap(),
+                guid: guid(e, "schemaIDGUID").unwrap(),
+                is_class,
+                property_set: guid(e, "attributeSecurityGUID").filter(|_| !is_class),
+            })
         })
-    })
-    .collect();
+        .collect();
     live.extend(
-        ldapsearch(
+        lab.ldapsearch(
             &format!("CN=Extended-Rights,{config_nc}"),
+            "one",
             "(objectClass=controlAccessRight)",
             &["rightsGuid", "cn", "displayName", "validAccesses"],
         )

@@ -9,6 +9,8 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use base64::{engine::general_purpose::STANDARD, Engine};
+
 pub struct Lab {
     pub env: BTreeMap<String, String>,
     pub domain_dn: String,
@@ -331,19 +333,35 @@ impl Lab {
 
     /// One attribute's first value, read with ldapsearch.
     pub fn ldap_attr(&self, dn: &str, attr: &str) -> Option<String> {
-        let out = Command::new("ldapsearch")
-            .env("LDAPTLS_CACERT", &self.env["HYBRIDCTL_AD_CA_FILE"])
-            .args([
-                "-LLL",
-                "-o",
-                "ldif-wrap=no",
-                "-H",
-                &format!("ldaps://{}", self.host),
-                "-x",
-                "-D",
-                &self.env["HYBRIDCTL_AD_USER"],
-            ])
-            .args(["-w", &self.password, "-b", dn, "-s", "base", attr])
+        let entries = self.ldapsearch(dn, "base", "(objectClass=*)", &[attr]);
+        let values = entries.first()?.get(&attr.to_lowercase())?;
+        Some(String::from_utf8_lossy(&values[0]).into_owned())
+    }
+
+    /// The entries of one ldapsearch (paged unless `scope` is `base`), as lower-case
+    /// attribute -> values, base64 values decoded.
+    pub fn ldapsearch(
+        &self,
+        base: &str,
+        scope: &str,
+        filter: &str,
+        attrs: &[&str],
+    ) -> Vec<BTreeMap<String, Vec<Vec<u8>>>> {
+        let pw = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(pw.path(), &self.password).unwrap();
+        let mut cmd = Command::new("ldapsearch");
+        cmd.env("LDAPTLS_CACERT", &self.env["HYBRIDCTL_AD_CA_FILE"])
+            .args(["-LLL", "-o", "ldif-wrap=no", "-x"])
+            .args(["-H", &format!("ldaps://{}", self.host)])
+            .args(["-D", &self.env["HYBRIDCTL_AD_USER"], "-y"])
+            .arg(pw.path())
+            .args(["-b", base, "-s", scope]);
+        if scope != "base" {
+            cmd.args(["-E", "pr=1000/noprompt"]);
+        }
+        let out = cmd
+            .arg(filter)
+            .args(attrs)
             .output()
             .expect("ldapsearch runs");
         assert!(
@@ -351,9 +369,26 @@ impl Lab {
             "ldapsearch failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        text.lines()
-            .find_map(|l| l.strip_prefix(&format!("{attr}: ")).map(str::to_string))
+        let mut entries = Vec::new();
+        let mut cur: Option<BTreeMap<String, Vec<Vec<u8>>>> = None;
+        for line in String::from_utf8(out.stdout).unwrap().lines() {
+            if line.is_empty() {
+                entries.extend(cur.take());
+            } else if line.starts_with("dn:") {
+                cur = Some(BTreeMap::new());
+            } else if let Some(e) = cur.as_mut() {
+                let (k, v) = match line.split_once(":: ") {
+                    Some((k, v)) => (k, STANDARD.decode(v).expect("base64 from ldapsearch")),
+                    None => {
+                        let (k, v) = line.split_once(": ").expect("an LDIF line");
+                        (k, v.as_bytes().to_vec())
+                    }
+                };
+                e.entry(k.to_lowercase()).or_default().push(v);
+            }
+        }
+        entries.extend(cur);
+        entries
     }
 
     /// A new GPO made with samba-tool; returns its {GUID}.
