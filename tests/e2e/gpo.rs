@@ -556,3 +556,33 @@ fn without_its_smb_helper_hybridctl_names_it_and_still_plans_acls() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A share that does not exist is not a login problem: the hint says where SYSVOL is
+/// looked for, not to check the password (it used to, for every SMB session failure).
+#[test]
+fn a_missing_share_says_where_sysvol_is_looked_for_not_the_password() {
+    let lab = lab();
+    let specs = Specs::new();
+    let spec = specs.write(
+        "gpo.yaml",
+        "version: 1\nresources:\n  - kind: gpo.security\n    name: ddp\n    gpo: Default Domain Policy\n    password_policy: {minimum_password_age: 0}\n",
+    );
+    let run = lab.hybridctl_with(&["plan", "-f", spec.to_str().unwrap()], |env| {
+        env.insert(
+            "HYBRIDCTL_AD_SYSVOL".into(),
+            format!("\\\\{}\\nosuch", lab.host),
+        );
+    });
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stderr.contains("the server has no such share"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("connections.ad.sysvol"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("password"), "{}", run.stderr);
+}

@@ -18,7 +18,7 @@ pub struct Lab {
     password: String,
     smb_conf: String,
     /// The DC's address: 127.0.0.1, or 127.0.0.2 for the second domain.
-    host: String,
+    pub host: String,
 }
 
 /// The lab started by `scripts/lab up` (scripts/test starts it for the suite).

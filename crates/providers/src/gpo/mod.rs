@@ -128,8 +128,11 @@ impl GpoProvider {
                 {
                     d.hint("SMB uses the same Kerberos ticket as LDAP (service cifs/<host>): check the share with `smbclient //<host>/SYSVOL --use-kerberos=required` and the same KRB5_CONFIG and KRB5CCNAME")
                 }
-                sysvol::SysvolError::Session { .. } => d.hint(
+                sysvol::SysvolError::Session { refused: true, .. } => d.hint(
                     "check the user and password hybridctl binds with; they are also its SMB login",
+                ),
+                sysvol::SysvolError::Session { .. } => d.hint(
+                    "check that the server shares SYSVOL over SMB (port 445), or set connections.ad.sysvol to the SYSVOL share (\\\\dc\\SYSVOL) or a mounted folder",
                 ),
                 sysvol::SysvolError::Helper { .. } => d.hint(format!(
                     "install {} next to hybridctl (`cargo install --path crates/cli` installs both), or set connections.ad.sysvol to a mounted SYSVOL folder",

@@ -12,7 +12,12 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum SysvolError {
     #[error("cannot open {share}: {reason}")]
-    Session { share: String, reason: String },
+    Session {
+        share: String,
+        reason: String,
+        /// The server refused the login (rather than the share, the network, ...).
+        refused: bool,
+    },
     #[error("SYSVOL folder {0} does not exist or is not a folder")]
     NotAFolder(String),
     #[error("cannot read {path}: {source}")]

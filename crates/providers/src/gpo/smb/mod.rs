@@ -45,10 +45,15 @@ impl Drop for Helper {
     }
 }
 
+/// Whether a failed session set-up was the server refusing the login.
+fn login_refused(e: &io::Error) -> bool {
+    e.kind() == ErrorKind::PermissionDenied || e.raw_os_error() == Some(EPERM)
+}
+
 /// What a failed session set-up means, from the errno libsmbclient maps NT status to.
 fn session_reason(e: &io::Error, user: &str) -> String {
     match (e.kind(), e.raw_os_error()) {
-        (ErrorKind::PermissionDenied, _) | (_, Some(EPERM)) => format!(
+        _ if login_refused(e) => format!(
             "the server refused the SMB login of {user} (wrong user or password, or the account may not use SMB)"
         ),
         (ErrorKind::ConnectionRefused, _) => "nothing answers on port 445 (SMB) there".into(),
@@ -120,13 +125,9 @@ impl SmbSysvol {
             account: account.to_string(),
             realm: realm.to_string(),
         };
-        SmbSysvol::open(server, share, login, ccache, |e| {
-            match (e.kind(), e.raw_os_error()) {
-                (ErrorKind::PermissionDenied, _) | (_, Some(EPERM)) => {
-                    format!("the server refused the Kerberos SMB login of {identity}")
-                }
-                _ => session_reason(e, identity),
-            }
+        SmbSysvol::open(server, share, login, ccache, |e| match login_refused(e) {
+            true => format!("the server refused the Kerberos SMB login of {identity}"),
+            false => session_reason(e, identity),
         })
     }
 
@@ -175,10 +176,14 @@ impl SmbSysvol {
         };
         match sysvol.call(&open).map_err(helper_error)? {
             Response::Done => Ok(sysvol),
-            Response::Failed(f) => Err(SysvolError::Session {
-                share: unc,
-                reason: reason(&f.to_io_error()),
-            }),
+            Response::Failed(f) => {
+                let e = f.to_io_error();
+                Err(SysvolError::Session {
+                    share: unc,
+                    reason: reason(&e),
+                    refused: login_refused(&e),
+                })
+            }
             other => Err(helper_error(format!("unexpected answer {other:?}"))),
         }
     }
