@@ -789,3 +789,90 @@ fn two_identities_in_one_run_each_reach_sysvol_as_themselves() {
         );
     }
 }
+
+/// Regression: a SASL frame's length travels outside the seal, so anyone on the path of
+/// an `ldap://` connection can announce a frame of 4 GiB; upstream ldap3 buffered until it
+/// had that much. A proxy to the lab DC passes the real Kerberos bind through, then
+/// answers the first sealed request with such a header: the run must stop there, saying
+/// why the connection ended, rather than wait (the proxy hangs up after 20 s, which the old
+/// code reported as a bare "premature end of search stream").
+#[test]
+fn an_oversized_sasl_frame_is_refused_at_its_header() {
+    use std::io::{Read, Write};
+    use std::net::{Shutdown, TcpListener, TcpStream};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let proxy = std::thread::spawn(move || {
+        let (client, _) = listener.accept().unwrap();
+        let dc = TcpStream::connect("127.0.0.1:389").unwrap();
+        let sealed = Arc::new(AtomicBool::new(false));
+        // Client to DC: plain LDAP messages start with a SEQUENCE (0x30); once the
+        // security layer is on, each starts with a 4-byte frame length instead.
+        let (mut from_client, mut to_dc) = (client.try_clone().unwrap(), dc.try_clone().unwrap());
+        let seen = Arc::clone(&sealed);
+        std::thread::spawn(move || {
+            let mut chunk = [0u8; 16384];
+            while let Ok(n) = from_client.read(&mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                if chunk[0] != 0x30 {
+                    seen.store(true, Ordering::SeqCst);
+                }
+                if to_dc.write_all(&chunk[..n]).is_err() {
+                    break;
+                }
+            }
+            let _ = to_dc.shutdown(Shutdown::Both);
+        });
+        let (mut from_dc, mut to_client) = (dc, client);
+        let mut chunk = [0u8; 16384];
+        while let Ok(n) = from_dc.read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+            if sealed.load(Ordering::SeqCst) {
+                to_client
+                    .write_all(&[0xff, 0xff, 0xff, 0xf0, 0x05, 0x04])
+                    .unwrap();
+                to_client
+                    .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+                    .unwrap();
+                let mut rest = [0u8; 1024];
+                while matches!(to_client.read(&mut rest), Ok(n) if n > 0) {}
+                return true;
+            }
+            if to_client.write_all(&chunk[..n]).is_err() {
+                break;
+            }
+        }
+        false
+    });
+    let specs = Specs::new();
+    let spec = acl_only_spec(&specs);
+    let mut env = kerberos_env();
+    env.insert(
+        "HYBRIDCTL_AD_URL".into(),
+        format!("ldap://{}:{port}", lab_kerberos("HYBRIDCTL_LAB_DC_HOST")),
+    );
+    let started = std::time::Instant::now();
+    let r = run(&["plan", "-f", &spec], &env, None);
+    assert!(
+        proxy.join().unwrap(),
+        "the proxy never saw a sealed request"
+    );
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stderr.contains("the LDAP connection ended")
+            && r.stderr
+                .contains("the server sent a SASL frame of 4294967280 bytes"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(15),
+        "the run waited for the frame"
+    );
+}

@@ -414,7 +414,7 @@ impl Ldap {
         // FIXME: the max_size constant is taken from OpenLDAP GSSAPI code as a fallback
         // value for broken GSSAPI libraries. It's meant to serve as a safe value until
         // gss_wrap_size_limit() equivalent is available in cross-krb5.
-        let recv_max_size = (0x9FFFB8u32 | (needed_layer as u32) << 24).to_be_bytes();
+        let recv_max_size = (crate::protocol::SASL_RECV_MAX | (needed_layer as u32) << 24).to_be_bytes();
         let size_msg = client_ctx
             .wrap(true, &recv_max_size)
             .map_err(|e| LdapError::GssapiOperationError(format!("{:#}", e)))?;

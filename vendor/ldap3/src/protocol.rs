@@ -117,6 +117,11 @@ fn decode_inner(buf: &mut BytesMut) -> Result<Option<(RequestId, (Tag, Vec<Contr
     Ok(Some((msgid, (Tag::StructureTag(protoop), controls))))
 }
 
+/// The largest SASL frame the client offers to receive in a GSSAPI bind (OpenLDAP's
+/// fallback value), and so the largest the decoder accepts.
+#[cfg(feature = "gssapi")]
+pub(crate) const SASL_RECV_MAX: u32 = 0x9FFFB8;
+
 impl Decoder for LdapCodec {
     type Item = (RequestId, (Tag, Vec<Control>));
     type Error = io::Error;
@@ -145,6 +150,17 @@ impl Decoder for LdapCodec {
                 return Ok(None);
             }
             let sasl_len = u32::from_be_bytes(buf[0..U32_SIZE].try_into().unwrap()) as usize;
+            // hybridctl's patch (PATCHES.md): the length is outside the seal, so anyone on
+            // the path could make the reader buffer up to 4 GiB before the unwrap fails.
+            if sasl_len > SASL_RECV_MAX as usize {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "the server sent a SASL frame of {} bytes, over the {} this client offered to receive",
+                        sasl_len, SASL_RECV_MAX
+                    ),
+                ));
+            }
             if buf.len() - U32_SIZE < sasl_len {
                 return Ok(None);
             }

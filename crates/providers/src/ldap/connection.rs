@@ -137,7 +137,14 @@ impl Connection {
                 url: s.url.clone(),
                 source,
             })?;
-        ldap3::drive!(conn);
+        let url = s.url.clone();
+        tokio::spawn(async move {
+            // ldap3's own `drive!` logs this through `log`, which hybridctl does not print;
+            // the operation waiting on the connection only learns "end of stream".
+            if let Err(e) = conn.drive().await {
+                tracing::warn!(url = %url, "the LDAP connection ended: {e}");
+            }
+        });
         ldap.with_timeout(OP_TIMEOUT);
         if let Auth::Kerberos(k) = &s.auth {
             // Never a fallback to the simple bind: a failure here ends the run.
