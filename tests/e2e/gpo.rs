@@ -586,3 +586,34 @@ fn a_missing_share_says_where_sysvol_is_looked_for_not_the_password() {
     );
     assert!(!run.stderr.contains("password"), "{}", run.stderr);
 }
+
+/// Regression (review): a wrong password must be tried once per run, not once by LDAP and
+/// again by SMB (lockout policies count each try). The SMB helper starts while LDAP binds
+/// but logs in only after the bind succeeded; the DC's own log counts the failed logins.
+#[test]
+fn a_wrong_password_is_tried_once_not_again_over_smb() {
+    let lab = lab();
+    let (sam, _) = lab.user("wrongpw");
+    let specs = Specs::new();
+    let spec = specs.write(
+        "gpo.yaml",
+        "version: 1\nresources:\n  - kind: gpo.security\n    name: ddp\n    gpo: Default Domain Policy\n    password_policy: {minimum_password_age: 0}\n",
+    );
+    let log = Path::new(&lab.env["HYBRIDCTL_LAB_DIR"]).join("samba.log");
+    let from = std::fs::metadata(&log).unwrap().len() as usize;
+    let run = lab.hybridctl_with(&["plan", "-f", spec.to_str().unwrap()], |env| {
+        env.insert("HYBRIDCTL_AD_USER".into(), format!("{sam}@lab.example.test"));
+        env.insert("HYBRIDCTL_AD_PASSWORD".into(), "Not-The-Password-1".into());
+    });
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(run.stderr.contains("rejected the credentials"), "{}", run.stderr);
+    // The helper is gone before the log is read (dropped with the failed provider).
+    let bytes = std::fs::read(&log).unwrap();
+    let text = String::from_utf8_lossy(&bytes[from.min(bytes.len())..]).into_owned();
+    let failed: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("Auth: [") && l.contains(&sam) && !l.contains("NT_STATUS_OK"))
+        .collect();
+    assert_eq!(failed.len(), 1, "one failed login, by LDAP: {failed:?}");
+    assert!(failed[0].contains("[LDAP,"), "{failed:?}");
+}

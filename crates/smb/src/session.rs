@@ -2,7 +2,7 @@
 
 use std::io::{self, ErrorKind, Read, Write};
 
-use hybridctl_providers::gpo::smb::protocol::{Failure, Login, Request, Response};
+use hybridctl_providers::gpo::smb::protocol::{Failure, Login, Request, Response, MAX_FILE};
 use pavao::{
     SmbClient, SmbCredentials, SmbEncryptionLevel, SmbError, SmbMode, SmbOpenOptions, SmbOptions,
 };
@@ -96,7 +96,17 @@ impl Session {
             .open_with(&p, SmbOpenOptions::default().read(true))
             .map_err(|e| failure(io_error(e), None))?;
         let mut buf = Vec::new();
-        f.read_to_end(&mut buf).map_err(|e| failure(e, None))?;
+        (&mut f)
+            .take(MAX_FILE as u64 + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| failure(e, None))?;
+        if buf.len() > MAX_FILE {
+            return Err(Failure {
+                errno: None,
+                message: format!("the file is larger than the {MAX_FILE} bytes hybridctl reads"),
+                at: None,
+            });
+        }
         Ok(Some(buf))
     }
 

@@ -6,7 +6,8 @@
 //! (a schema extension, a newer schema version) is still searched for.
 //!
 //! Nothing is read or parsed ahead: a lookup binary-searches the sorted text and parses
-//! only its GUID's lines (~5 µs; no start-up cost when no ACE is read).
+//! only its GUID's lines (~50 µs for an OU's six default-ACE GUIDs the first time, ~8 µs
+//! after, in a release build; no start-up cost when no ACE is read).
 
 use super::schema::{RightEntry, SchemaEntry};
 use super::security::Guid;

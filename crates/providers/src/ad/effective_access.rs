@@ -407,11 +407,7 @@ pub async fn read_and_plan(
                 return;
             }
             let sd = match first_bin(&e, "nTSecurityDescriptor") {
-                None => Err(err(format!(
-                    "the DC returned no security descriptor for `{}`",
-                    e.dn
-                ))
-                .hint("hybridctl's account needs Read permissions on every object in scope")),
+                None => Err(None),
                 Some(bytes) => match decoded.get(bytes.as_slice()) {
                     Some(sd) => Ok(Arc::clone(sd)),
                     None => SecurityDescriptor::decode(&bytes)
@@ -420,12 +416,7 @@ pub async fn read_and_plan(
                             decoded.insert(bytes, Arc::clone(&sd));
                             sd
                         })
-                        .map_err(|x| {
-                            err(format!(
-                                "cannot read the security descriptor of `{}`: {x}",
-                                e.dn
-                            ))
-                        }),
+                        .map_err(|x| Some(x.to_string())),
                 },
             };
             found.push(Found {
@@ -494,7 +485,21 @@ pub async fn read_and_plan(
                 admin_count: f.admin_count,
                 pso: f.pso.map(|dn| (dn, 0.0)),
             }),
-            Err(d) => return Err(d.into()),
+            Err(None) => {
+                return Err(err(format!(
+                    "the DC returned no security descriptor for `{}`",
+                    f.dn
+                ))
+                .hint("hybridctl's account needs Read permissions on every object in scope")
+                .into())
+            }
+            Err(Some(why)) => {
+                return Err(err(format!(
+                    "cannot read the security descriptor of `{}`: {why}",
+                    f.dn
+                ))
+                .into())
+            }
         }
     }
     diags.into_result(())?;
@@ -596,8 +601,9 @@ struct Found {
     sid: Option<Sid>,
     admin_count: bool,
     pso: Option<String>,
-    /// Shared by every object whose descriptor has the same bytes.
-    sd: Result<Arc<SecurityDescriptor>, Diagnostic>,
+    /// Shared by every object whose descriptor has the same bytes; `Err(None)` when the
+    /// DC returned none, `Err(Some(why))` when it cannot be decoded.
+    sd: Result<Arc<SecurityDescriptor>, Option<String>>,
 }
 
 /// A negative count of 100-ns intervals as days (`-864000000000` is one day).

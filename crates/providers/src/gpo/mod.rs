@@ -62,30 +62,26 @@ impl GpoProvider {
 
     async fn session(&mut self) -> Result<&mut Session, Diagnostic> {
         if self.session.is_none() {
-            let sysvol = async {
-                match &self.given_sysvol {
-                    Some(s) => Ok(Arc::clone(s)),
-                    None => self.open_sysvol().await,
-                }
+            // The SMB helper starts first and loads libsmbclient while LDAP connects and
+            // binds; it logs in only after the bind succeeded (a wrong password is tried
+            // once, not twice: lockout counts each try). On an LDAP error it is dropped,
+            // never having logged in.
+            let helper = match (&self.given_sysvol, &self.sysvol_at) {
+                (None, Location::Smb { server, share }) => Some(self.start_helper(server, share)),
+                _ => None,
             };
-            let conn = async {
-                Connection::open(&self.settings)
-                    .await
-                    .map_err(|e| ldap::connect_diagnostic(e, &self.settings))
-            };
-            let (conn, sysvol) = match self.settings.auth {
-                // With a password, the SMB helper starts and logs in while LDAP binds.
-                Auth::Password => {
-                    let (conn, sysvol) = tokio::join!(conn, sysvol);
-                    (conn?, sysvol?)
+            let conn = Connection::open(&self.settings)
+                .await
+                .map_err(|e| ldap::connect_diagnostic(e, &self.settings))?;
+            let sysvol = match (&self.given_sysvol, &self.sysvol_at, helper) {
+                (Some(s), _, _) => Ok(Arc::clone(s)),
+                (None, _, Some(helper)) => self.log_in(helper).await,
+                (None, Location::Local(p), None) => {
+                    LocalSysvol::new(p.clone()).map(|l| Arc::new(l) as Arc<dyn Sysvol>)
                 }
-                // With Kerberos, one after the other: both write the same ticket cache,
-                // and LDAP's bind is what gets the ticket the SMB login then reads.
-                Auth::Kerberos(_) => {
-                    let conn = conn.await?;
-                    (conn, sysvol.await?)
-                }
-            };
+                (None, Location::Smb { .. }, None) => unreachable!("a share has a helper"),
+            }
+            .map_err(|e| self.sysvol_diagnostic(e))?;
             let domain_dn = self
                 .settings
                 .base_dn
@@ -100,26 +96,38 @@ impl GpoProvider {
         Ok(self.session.as_mut().expect("just set"))
     }
 
-    async fn open_sysvol(&self) -> Result<Arc<dyn Sysvol>, Diagnostic> {
-        let opened = match &self.sysvol_at {
-            Location::Local(p) => {
-                LocalSysvol::new(p.clone()).map(|l| Arc::new(l) as Arc<dyn Sysvol>)
+    /// The SMB helper for `\\server\share`, with this connection's Kerberos ticket cache
+    /// (when it uses Kerberos) as its KRB5CCNAME.
+    fn start_helper(&self, server: &str, share: &str) -> Result<smb::Started, sysvol::SysvolError> {
+        let ccache = match &self.settings.auth {
+            Auth::Kerberos(k) => {
+                ldap::kerberos::ccache_name(k).map_err(|source| sysvol::SysvolError::Kerberos {
+                    share: smb::unc(server, share),
+                    source,
+                })?
             }
-            Location::Smb { server, share } => {
-                let (server, share) = (server.clone(), share.clone());
-                let settings = Arc::clone(&self.settings);
-                tokio::task::spawn_blocking(move || match &settings.auth {
-                    Auth::Kerberos(k) => kerberos_sysvol(&server, &share, k),
-                    Auth::Password => {
-                        SmbSysvol::connect(&server, &share, &settings.user, &settings.password)
-                    }
-                })
-                .await
-                .expect("SMB connect panicked")
-                .map(|c| Arc::new(c) as Arc<dyn Sysvol>)
-            }
+            Auth::Password => None,
         };
-        opened.map_err(|e| {
+        SmbSysvol::start(server, share, ccache.as_deref())
+    }
+
+    /// Logs the started helper in, with the password or the Kerberos ticket LDAP used.
+    async fn log_in(
+        &self,
+        helper: Result<smb::Started, sysvol::SysvolError>,
+    ) -> Result<Arc<dyn Sysvol>, sysvol::SysvolError> {
+        let settings = Arc::clone(&self.settings);
+        tokio::task::spawn_blocking(move || match &settings.auth {
+            Auth::Kerberos(k) => kerberos_log_in(helper?, k),
+            Auth::Password => helper?.connect(&settings.user, &settings.password),
+        })
+        .await
+        .expect("SMB login panicked")
+        .map(|c| Arc::new(c) as Arc<dyn Sysvol>)
+    }
+
+    fn sysvol_diagnostic(&self, e: sysvol::SysvolError) -> Diagnostic {
+        {
             let d = Diagnostic::new(format!("SYSVOL is not readable: {e}"));
             match e {
                 sysvol::SysvolError::Kerberos { source, .. } => d.hint(source.hint()),
@@ -142,7 +150,7 @@ impl GpoProvider {
                     "set connections.ad.sysvol to the SYSVOL share (\\\\dc\\SYSVOL) or a mounted folder",
                 ),
             }
-        })
+        }
     }
 }
 
@@ -232,23 +240,20 @@ impl GpoProvider {
     }
 }
 
-/// SYSVOL with the run's Kerberos identity: the ticket is (re)acquired first, so the cache
-/// libsmbclient reads holds a valid one even when the LDAP bind was hours ago.
-fn kerberos_sysvol(
-    server: &str,
-    share: &str,
+/// Logs in with the run's Kerberos identity: the ticket is (re)acquired first, so the
+/// cache the helper reads holds a valid one even when the LDAP bind was hours ago.
+fn kerberos_log_in(
+    helper: smb::Started,
     k: &KerberosSettings,
 ) -> Result<SmbSysvol, sysvol::SysvolError> {
-    let unc = format!("\\\\{server}\\{share}");
     let err = |source| sysvol::SysvolError::Kerberos {
-        share: unc.clone(),
+        share: helper.describe(),
         source,
     };
     ldap::kerberos::acquire(k).map_err(err)?;
-    let ccache = ldap::kerberos::ccache_name(k).map_err(err)?;
     let principal = match &k.keytab {
         Some(kt) => kt.principal.clone(),
         None => ldap::kerberos::cache_principal(k).map_err(err)?,
     };
-    SmbSysvol::connect_kerberos(server, share, &principal, &k.identity(), ccache.as_deref())
+    helper.connect_kerberos(&principal, &k.identity())
 }

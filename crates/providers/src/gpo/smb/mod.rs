@@ -33,16 +33,44 @@ pub struct SmbSysvol {
 
 struct Helper {
     child: Child,
-    to: ChildStdin,
+    /// `None` once closed: the helper then ends by itself.
+    to: Option<ChildStdin>,
     from: BufReader<ChildStdout>,
+}
+
+impl Helper {
+    /// Ends a helper that failed (it may still run) and says how it ended.
+    fn end(&mut self) -> String {
+        let _ = self.child.kill();
+        match self.child.wait() {
+            Ok(status) => status.to_string(),
+            Err(e) => e.to_string(),
+        }
+    }
 }
 
 impl Drop for Helper {
     fn drop(&mut self) {
-        // Nothing is in flight once the last user is gone: end it and reap it.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        // Closing its stdin ends the helper's loop, so it logs off SMB; one that has not
+        // ended within a moment is killed. Reaped either way.
+        drop(self.to.take());
+        for _ in 0..50 {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        self.end();
     }
+}
+
+/// A helper process started for one share, not yet logged in: starting it (loading
+/// libsmbclient takes ~20 ms) can overlap the LDAP bind, and the login waits for the bind,
+/// so a wrong password costs one failed login, not two.
+pub struct Started {
+    helper: Helper,
+    server: String,
+    share: String,
 }
 
 /// Whether a failed session set-up was the server refusing the login.
@@ -61,6 +89,11 @@ fn session_reason(e: &io::Error, user: &str) -> String {
         (ErrorKind::TimedOut, _) => "the server did not answer in time".into(),
         _ => format!("{e}"),
     }
+}
+
+/// `\\\\server\\share`, as Windows writes a share.
+pub fn unc(server: &str, share: &str) -> String {
+    format!("\\\\{server}\\{share}")
 }
 
 /// An errno io::ErrorKind does not name.
@@ -86,13 +119,64 @@ fn helper_path() -> Result<PathBuf, String> {
 }
 
 impl SmbSysvol {
-    /// Connects to `\\server\share` as `user`; SMB3 encryption is required.
+    /// Starts the helper for `\\server\share`; `ccache` becomes its KRB5CCNAME (the
+    /// Kerberos ticket cache libsmbclient reads), and hybridctl's own settings are not
+    /// passed on.
+    pub fn start(server: &str, share: &str, ccache: Option<&str>) -> Result<Started, SysvolError> {
+        let helper_error = |reason: String| SysvolError::Helper {
+            share: unc(server, share),
+            reason,
+        };
+        let path = helper_path().map_err(helper_error)?;
+        let mut command = Command::new(&path);
+        command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("HYBRIDCTL_") {
+                command.env_remove(name);
+            }
+        }
+        if let Some(c) = ccache {
+            command.env("KRB5CCNAME", c);
+        }
+        let mut child = command
+            .spawn()
+            .map_err(|e| helper_error(format!("cannot start {}: {e}", path.display())))?;
+        let (Some(to), Some(from)) = (child.stdin.take(), child.stdout.take()) else {
+            unreachable!("stdin and stdout are piped")
+        };
+        Ok(Started {
+            helper: Helper {
+                child,
+                to: Some(to),
+                from: BufReader::new(from),
+            },
+            server: server.to_string(),
+            share: share.to_string(),
+        })
+    }
+
+    /// Starts a helper and logs in as `user` (SMB3 encryption required).
     pub fn connect(
         server: &str,
         share: &str,
         user: &str,
         password: &Secret,
     ) -> Result<SmbSysvol, SysvolError> {
+        SmbSysvol::start(server, share, None)?.connect(user, password)
+    }
+}
+
+impl Started {
+    /// `\\server\share`, for messages.
+    pub fn describe(&self) -> String {
+        unc(&self.server, &self.share)
+    }
+
+    /// Logs in as `user` with `password`; SMB3 encryption is required.
+    pub fn connect(self, user: &str, password: &Secret) -> Result<SmbSysvol, SysvolError> {
         let (account, workgroup) = match user.split_once('@') {
             Some((u, realm)) => (u.to_string(), realm.to_string()),
             None => match user.split_once('\\') {
@@ -105,18 +189,16 @@ impl SmbSysvol {
             workgroup,
             password: Zeroizing::new(password.expose().to_string()),
         };
-        SmbSysvol::open(server, share, login, None, |e| session_reason(e, user))
+        self.open(login, |e| session_reason(e, user))
     }
 
-    /// Connects to `\\server\share` with the Kerberos ticket in `ccache` (the run's
-    /// private cache for a keytab, or KRB5CCNAME); no password, no fallback to NTLM.
-    /// libsmbclient reads the cache its process's KRB5CCNAME names: the helper's, set here.
+    /// Logs in with the Kerberos ticket of `principal` in the cache the helper was started
+    /// with (the run's private cache for a keytab, or KRB5CCNAME); no password, no
+    /// fallback to NTLM.
     pub fn connect_kerberos(
-        server: &str,
-        share: &str,
+        self,
         principal: &str,
         identity: &str,
-        ccache: Option<&str>,
     ) -> Result<SmbSysvol, SysvolError> {
         // libsmbclient treats an empty user as anonymous: name the ticket's principal
         // (with no password, Samba takes the ticket from the cache).
@@ -125,53 +207,32 @@ impl SmbSysvol {
             account: account.to_string(),
             realm: realm.to_string(),
         };
-        SmbSysvol::open(server, share, login, ccache, |e| match login_refused(e) {
+        self.open(login, |e| match login_refused(e) {
             true => format!("the server refused the Kerberos SMB login of {identity}"),
             false => session_reason(e, identity),
         })
     }
 
-    /// Starts a helper and opens the session in it, failing now and saying what failed
-    /// (login, share, network, as `reason` words it) rather than on the first file.
+    /// Opens the session, failing now and saying what failed (login, share, network, as
+    /// `reason` words it) rather than on the first file.
     fn open(
-        server: &str,
-        share: &str,
+        self,
         login: Login,
-        ccache: Option<&str>,
         reason: impl Fn(&io::Error) -> String,
     ) -> Result<SmbSysvol, SysvolError> {
-        let unc = format!("\\\\{server}\\{share}");
+        let sysvol = SmbSysvol {
+            helper: Mutex::new(self.helper),
+            server: self.server,
+            share: self.share,
+        };
+        let unc = sysvol.describe();
         let helper_error = |reason: String| SysvolError::Helper {
             share: unc.clone(),
             reason,
         };
-        let path = helper_path().map_err(helper_error)?;
-        let mut command = Command::new(&path);
-        command
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        if let Some(c) = ccache {
-            command.env("KRB5CCNAME", c);
-        }
-        let mut child = command
-            .spawn()
-            .map_err(|e| helper_error(format!("cannot start {}: {e}", path.display())))?;
-        let (Some(to), Some(from)) = (child.stdin.take(), child.stdout.take()) else {
-            unreachable!("stdin and stdout are piped")
-        };
-        let sysvol = SmbSysvol {
-            helper: Mutex::new(Helper {
-                child,
-                to,
-                from: BufReader::new(from),
-            }),
-            server: server.to_string(),
-            share: share.to_string(),
-        };
         let open = Request::Open {
-            server: server.to_string(),
-            share: share.to_string(),
+            server: sysvol.server.clone(),
+            share: sysvol.share.clone(),
             login,
         };
         match sysvol.call(&open).map_err(helper_error)? {
@@ -187,24 +248,32 @@ impl SmbSysvol {
             other => Err(helper_error(format!("unexpected answer {other:?}"))),
         }
     }
+}
 
+impl SmbSysvol {
     /// One request and its response; a helper that is gone or speaks nonsense is an error
     /// that says so.
     fn call(&self, request: &Request) -> Result<Response, String> {
         let mut h = self.helper.lock().unwrap_or_else(|p| p.into_inner());
         let h = &mut *h;
-        let sent = write_frame(&mut h.to, request);
+        let Some(to) = h.to.as_mut() else {
+            return Err(format!("{HELPER} has ended"));
+        };
+        let sent = write_frame(to, request);
         let answer = sent.and_then(|()| read_frame(&mut h.from));
+        // After anything but an answer the stream may be out of step: end the helper, and
+        // every later request fails at once.
+        let failed = |h: &mut Helper, what: String| {
+            h.to = None;
+            let status = h.end();
+            Err(format!("{what} ({status})"))
+        };
         match answer {
             Ok(Some(r)) => Ok(r),
             Ok(None) | Err(protocol::FrameError::Io(_)) => {
-                let status = h.child.wait().map(|s| s.to_string());
-                Err(format!(
-                    "{HELPER} ended unexpectedly ({})",
-                    status.unwrap_or_else(|e| e.to_string())
-                ))
+                failed(h, format!("{HELPER} ended unexpectedly"))
             }
-            Err(e) => Err(format!("{HELPER} answered with {e}")),
+            Err(e) => failed(h, format!("{HELPER} answered with {e}")),
         }
     }
 
@@ -269,6 +338,6 @@ impl Sysvol for SmbSysvol {
     }
 
     fn describe(&self) -> String {
-        format!("\\\\{}\\{}", self.server, self.share)
+        unc(&self.server, &self.share)
     }
 }

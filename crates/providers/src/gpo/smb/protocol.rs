@@ -14,6 +14,10 @@ use zeroize::Zeroizing;
 /// claims more is refused before anything is allocated for it.
 pub const MAX_FRAME: u32 = 64 * 1024 * 1024;
 
+/// The largest file that travels in one frame (base64 takes 4 bytes for 3, plus the JSON
+/// around it); the helper answers a larger one with a failure that says so.
+pub const MAX_FILE: usize = 32 * 1024 * 1024;
+
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Request {
@@ -85,7 +89,7 @@ pub enum FrameError {
     #[error("{0}")]
     Io(#[from] io::Error),
     #[error("a frame of {0} bytes is over the limit of {MAX_FRAME}")]
-    TooLarge(u32),
+    TooLarge(usize),
     #[error("a frame that is not a message: {0}")]
     Json(#[from] serde_json::Error),
 }
@@ -97,7 +101,7 @@ pub fn write_frame<T: Serialize>(w: &mut impl Write, message: &T) -> Result<(), 
     let len = u32::try_from(body.len())
         .ok()
         .filter(|n| *n <= MAX_FRAME)
-        .ok_or(FrameError::TooLarge(u32::MAX))?;
+        .ok_or(FrameError::TooLarge(body.len()))?;
     w.write_all(&len.to_be_bytes())?;
     w.write_all(&body)?;
     w.flush()?;
@@ -109,13 +113,18 @@ pub fn read_frame<T: for<'de> Deserialize<'de>>(
     r: &mut impl Read,
 ) -> Result<Option<T>, FrameError> {
     let mut len = [0u8; 4];
-    match r.read(&mut len[..1])? {
-        0 => return Ok(None),
-        _ => r.read_exact(&mut len[1..])?,
+    loop {
+        match r.read(&mut len[..1]) {
+            Ok(0) => return Ok(None),
+            Ok(_) => break,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        }
     }
+    r.read_exact(&mut len[1..])?;
     let len = u32::from_be_bytes(len);
     if len > MAX_FRAME {
-        return Err(FrameError::TooLarge(len));
+        return Err(FrameError::TooLarge(len as usize));
     }
     let mut body = Zeroizing::new(vec![0u8; len as usize]);
     r.read_exact(&mut body)?;
@@ -137,20 +146,19 @@ mod base64_bytes {
 }
 
 mod base64_opt {
-    use base64::{engine::general_purpose::STANDARD, Engine};
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(bytes: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
         match bytes {
-            Some(b) => s.serialize_some(&STANDARD.encode(b)),
+            Some(b) => super::base64_bytes::serialize(b, s),
             None => s.serialize_none(),
         }
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
-        Option::<String>::deserialize(d)?
-            .map(|t| STANDARD.decode(t).map_err(serde::de::Error::custom))
-            .transpose()
+        #[derive(Deserialize)]
+        struct Bytes(#[serde(with = "super::base64_bytes")] Vec<u8>);
+        Ok(Option::<Bytes>::deserialize(d)?.map(|b| b.0))
     }
 }
 
@@ -205,7 +213,7 @@ mod tests {
         frame.extend_from_slice(b"{}");
         assert!(matches!(
             read_frame::<Response>(&mut frame.as_slice()),
-            Err(FrameError::TooLarge(n)) if n == MAX_FRAME + 1
+            Err(FrameError::TooLarge(n)) if n == MAX_FRAME as usize + 1
         ));
     }
 
