@@ -602,11 +602,18 @@ fn a_wrong_password_is_tried_once_not_again_over_smb() {
     let log = Path::new(&lab.env["HYBRIDCTL_LAB_DIR"]).join("samba.log");
     let from = std::fs::metadata(&log).unwrap().len() as usize;
     let run = lab.hybridctl_with(&["plan", "-f", spec.to_str().unwrap()], |env| {
-        env.insert("HYBRIDCTL_AD_USER".into(), format!("{sam}@lab.example.test"));
+        env.insert(
+            "HYBRIDCTL_AD_USER".into(),
+            format!("{sam}@lab.example.test"),
+        );
         env.insert("HYBRIDCTL_AD_PASSWORD".into(), "Not-The-Password-1".into());
     });
     assert_eq!(run.code, 1, "{}", run.all());
-    assert!(run.stderr.contains("rejected the credentials"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("rejected the credentials"),
+        "{}",
+        run.stderr
+    );
     // The helper is gone before the log is read (dropped with the failed provider).
     let bytes = std::fs::read(&log).unwrap();
     let text = String::from_utf8_lossy(&bytes[from.min(bytes.len())..]).into_owned();
