@@ -90,6 +90,15 @@ impl ExtendedRight {
 /// whose `displayName` Samba spells differently, keyed by the right's `cn` (fixed by
 /// MS-ADTS 5.1.3.2.1). Only names: the GUIDs come from the live directory (or, for ACEs
 /// read from it, from the base schema it was provisioned with: `base_schema.rs`).
+///
+/// Every right of `base_schema.tsv` whose Windows name differs from Samba's, even by case
+/// alone (a catalogued right is shown under the name found here, else under Samba's).
+/// Source: the "Display-Name" of each right's page in Microsoft's AD schema reference,
+/// <https://learn.microsoft.com/windows/win32/adschema/control-access-rights> (one page
+/// per right, e.g. `r-user-force-change-password`). The rights of Windows Server 2012 R2
+/// (DS-Set-Owner, DS-Bypass-Quota, DS-Read/Write-Partition-Secrets) have no such page;
+/// their names in Sch60.ldf, <https://learn.microsoft.com/windows-server/identity/ad-ds/deploy/schema-updates>,
+/// are Samba's. Certificate-AutoEnrollment is in neither: Samba's `AutoEnrollment` stands.
 const WINDOWS_RIGHT_NAMES: &[(&str, &str)] = &[
     ("User-Force-Change-Password", "Reset Password"),
     ("User-Change-Password", "Change Password"),
@@ -110,15 +119,54 @@ const WINDOWS_RIGHT_NAMES: &[(&str, &str)] = &[
         "Manage Replication Topology",
     ),
     ("DS-Replication-Synchronize", "Replication Synchronization"),
+    (
+        "DS-Replication-Monitor-Topology",
+        "Monitor Active Directory Replication",
+    ),
     ("Validated-SPN", "Validated write to service principal name"),
     (
         "Validated-DNS-Host-Name",
         "Validated write to DNS host name",
     ),
-    ("Self-Membership", "Add/remove self as member"),
+    ("Self-Membership", "Add/Remove self as member"),
+    // Samba's names already: kept so that the table lists ADUC's everyday words.
     ("User-Account-Restrictions", "Account Restrictions"),
     ("User-Logon", "Logon Information"),
     ("Membership", "Group Membership"),
+    ("Allowed-To-Authenticate", "Allowed to Authenticate"),
+    ("Certificate-Enrollment", "Enroll"),
+    ("DS-Check-Stale-Phantoms", "Check Stale Phantoms"),
+    (
+        "DS-Execute-Intentions-Script",
+        "Execute Forest Update Script",
+    ),
+    ("DS-Install-Replica", "Add/Remove Replica In Domain"),
+    ("DS-Query-Self-Quota", "Query Self Quota"),
+    (
+        "Generate-RSoP-Logging",
+        "Generate Resultant Set of Policy (Logging)",
+    ),
+    (
+        "Generate-RSoP-Planning",
+        "Generate Resultant Set of Policy (Planning)",
+    ),
+    (
+        "Manage-Optional-Features",
+        "Manage Optional Features for Active Directory",
+    ),
+    ("msmq-Open-Connector", "Open Connector Queue"),
+    ("msmq-Peek", "Peek Message"),
+    ("msmq-Peek-computer-Journal", "Peek Computer Journal"),
+    ("msmq-Peek-Dead-Letter", "Peek Dead Letter"),
+    ("msmq-Receive", "Receive Message"),
+    ("msmq-Receive-computer-Journal", "Receive Computer Journal"),
+    ("msmq-Receive-Dead-Letter", "Receive Dead Letter"),
+    ("msmq-Receive-journal", "Receive Journal"),
+    ("msmq-Send", "Send Message"),
+    ("Open-Address-Book", "Open Address List"),
+    ("Refresh-Group-Cache", "Refresh Group Cache for Logons"),
+    ("Reload-SSL-Certificate", "Reload SSL/TLS Certificate"),
+    ("SAM-Enumerate-Entire-Domain", "Enumerate Entire SAM Domain"),
 ];
 
 /// Why a right in the spec could not be resolved; each says what was expected.
@@ -985,7 +1033,7 @@ mod tests {
     }
 
     /// `member` and Self-Membership share bf9679c0-...: writing the attribute reads as
-    /// `Write member`, the validated write as `Add/remove self as member` (Windows' words).
+    /// `Write member`, the validated write as `Add/Remove self as member` (Windows' words).
     #[test]
     fn an_attribute_and_a_right_sharing_a_guid_each_name_their_bits() {
         let g = |s: &str| s.parse::<Guid>().unwrap();
@@ -1012,8 +1060,93 @@ mod tests {
         );
         assert_eq!(
             s.right_words(mask::WRITE_PROP | mask::SELF_WRITE, Some(g(member))),
-            ["Add/remove self as member", "Write member"]
+            ["Add/Remove self as member", "Write member"]
         );
+    }
+
+    /// Samba's entry for the right `cn`, as the compiled-in catalogue holds it.
+    fn samba_right(cn: &str) -> RightEntry {
+        crate::ad::base_schema::all()
+            .into_iter()
+            .find_map(|e| match e {
+                crate::ad::base_schema::Entry::Right(r) if r.cn == cn => Some(r),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("{cn} is in base_schema.tsv"))
+    }
+
+    /// ACEs read from a Windows DC are named from the catalogue (Samba's `displayName`):
+    /// where Samba's differs, even by case alone, the right still reads in Windows' words.
+    #[test]
+    fn a_catalogued_right_reads_in_windows_words_not_sambas() {
+        let cases = [
+            ("Certificate-Enrollment", "Certificate Enrollment", "Enroll"),
+            (
+                "DS-Replication-Monitor-Topology",
+                "DS Replication Monitor Topology",
+                "Monitor Active Directory Replication",
+            ),
+            ("msmq-Send", "msmq Send", "Send Message"),
+            (
+                "Reload-SSL-Certificate",
+                "Reload SSL Certificate",
+                "Reload SSL/TLS Certificate",
+            ),
+            (
+                "SAM-Enumerate-Entire-Domain",
+                "SAM Enumerate Entire Domain",
+                "Enumerate Entire SAM Domain",
+            ),
+            (
+                "Allowed-To-Authenticate",
+                "Allowed To Authenticate",
+                "Allowed to Authenticate",
+            ),
+            (
+                "Self-Membership",
+                "Self Membership",
+                "Add/Remove self as member",
+            ),
+        ];
+        for (cn, samba, windows) in cases {
+            let r = samba_right(cn);
+            assert_eq!(r.display_name.as_deref(), Some(samba), "{cn}");
+            let g = r.guid;
+            let mut s = Schema::partial();
+            s.add_catalogued(vec![], vec![r]);
+            assert_eq!(
+                s.right_words(mask::CONTROL_ACCESS | mask::SELF_WRITE, Some(g)),
+                [windows],
+                "{cn}"
+            );
+        }
+        // A right whose Windows name is Samba's (Sch60.ldf) keeps it.
+        let r = samba_right("DS-Set-Owner");
+        let g = r.guid;
+        let mut s = Schema::partial();
+        s.add_catalogued(vec![], vec![r]);
+        assert_eq!(
+            s.right_words(mask::CONTROL_ACCESS, Some(g)),
+            ["Set Owner of an object during creation."]
+        );
+    }
+
+    /// A misspelt `cn` in the table would silently never apply.
+    #[test]
+    fn every_windows_name_is_for_a_right_of_the_catalogue() {
+        let cns: Vec<String> = crate::ad::base_schema::all()
+            .into_iter()
+            .filter_map(|e| match e {
+                crate::ad::base_schema::Entry::Right(r) => Some(r.cn),
+                _ => None,
+            })
+            .collect();
+        for (cn, _) in WINDOWS_RIGHT_NAMES {
+            assert!(
+                cns.iter().any(|c| c == cn),
+                "{cn} is not in base_schema.tsv"
+            );
+        }
     }
 
     proptest! {
