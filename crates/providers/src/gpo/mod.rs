@@ -127,29 +127,27 @@ impl GpoProvider {
     }
 
     fn sysvol_diagnostic(&self, e: sysvol::SysvolError) -> Diagnostic {
-        {
-            let d = Diagnostic::new(format!("SYSVOL is not readable: {e}"));
-            match e {
-                sysvol::SysvolError::Kerberos { source, .. } => d.hint(source.hint()),
-                sysvol::SysvolError::Session { .. }
-                    if matches!(self.settings.auth, Auth::Kerberos(_)) =>
-                {
-                    d.hint("SMB uses the same Kerberos ticket as LDAP (service cifs/<host>): check the share with `smbclient //<host>/SYSVOL --use-kerberos=required` and the same KRB5_CONFIG and KRB5CCNAME")
-                }
-                sysvol::SysvolError::Session { refused: true, .. } => d.hint(
-                    "check the user and password hybridctl binds with; they are also its SMB login",
-                ),
-                sysvol::SysvolError::Session { .. } => d.hint(
-                    "check that the server shares SYSVOL over SMB (port 445), or set connections.ad.sysvol to the SYSVOL share (\\\\dc\\SYSVOL) or a mounted folder",
-                ),
-                sysvol::SysvolError::Helper { .. } => d.hint(format!(
-                    "install {} next to hybridctl (`cargo install --path crates/cli` installs both), or set connections.ad.sysvol to a mounted SYSVOL folder",
-                    smb::HELPER
-                )),
-                _ => d.hint(
-                    "set connections.ad.sysvol to the SYSVOL share (\\\\dc\\SYSVOL) or a mounted folder",
-                ),
+        let d = Diagnostic::new(format!("SYSVOL is not readable: {e}"));
+        match e {
+            sysvol::SysvolError::Kerberos { source, .. } => d.hint(source.hint()),
+            sysvol::SysvolError::Session { .. }
+                if matches!(self.settings.auth, Auth::Kerberos(_)) =>
+            {
+                d.hint("SMB uses the same Kerberos ticket as LDAP (service cifs/<host>): check the share with `smbclient //<host>/SYSVOL --use-kerberos=required` and the same KRB5_CONFIG and KRB5CCNAME")
             }
+            sysvol::SysvolError::Session { refused: true, .. } => d.hint(
+                "check the user and password hybridctl binds with; they are also its SMB login",
+            ),
+            sysvol::SysvolError::Session { .. } => d.hint(
+                "check that the server shares SYSVOL over SMB (port 445), or set connections.ad.sysvol to the SYSVOL share (\\\\dc\\SYSVOL) or a mounted folder",
+            ),
+            sysvol::SysvolError::Helper { .. } => d.hint(format!(
+                "install {} next to hybridctl (`cargo install --path crates/cli` installs both), or set connections.ad.sysvol to a mounted SYSVOL folder",
+                smb::HELPER
+            )),
+            _ => d.hint(
+                "set connections.ad.sysvol to the SYSVOL share (\\\\dc\\SYSVOL) or a mounted folder",
+            ),
         }
     }
 }

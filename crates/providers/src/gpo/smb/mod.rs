@@ -2,7 +2,8 @@
 //!
 //! libsmbclient (Debian's `libsmbclient`, through the `pavao` crate) brings ~150 Samba
 //! libraries whose loading cost ~20 ms of every hybridctl start, GPO or not; so only the
-//! helper links it, and hybridctl starts one per SYSVOL share when a run first needs it.
+//! helper links it. The GPO provider starts one per AD connection whose GPOs a run reads,
+//! while LDAP binds, and has it log in once the bind succeeded.
 //! A helper also has its own environment: its KRB5CCNAME names the ticket cache of its
 //! connection, so connections with different Kerberos identities never share one.
 //! Measured here: it worked at once, signed and sealed (SMB3 encryption required), at
@@ -33,7 +34,7 @@ pub struct SmbSysvol {
 
 struct Helper {
     child: Child,
-    /// `None` once closed: the helper then ends by itself.
+    /// `None` once the helper failed and was ended: later requests fail at once.
     to: Option<ChildStdin>,
     from: BufReader<ChildStdout>,
 }
