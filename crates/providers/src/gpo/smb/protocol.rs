@@ -95,9 +95,10 @@ pub enum FrameError {
 }
 
 /// Writes one message as one frame and flushes. The serialized bytes are wiped afterwards:
-/// an `Open` holds a password.
+/// an `Open` holds a password. They are written into room made ahead, so that an `Open`
+/// (well under 4 KiB) is never moved by a growing buffer, which would free an unwiped copy.
 pub fn write_frame<T: Serialize>(w: &mut impl Write, message: &T) -> Result<(), FrameError> {
-    let body = Zeroizing::new(serde_json::to_vec(message)?);
+    let body = encode(message)?;
     let len = u32::try_from(body.len())
         .ok()
         .filter(|n| *n <= MAX_FRAME)
@@ -106,6 +107,13 @@ pub fn write_frame<T: Serialize>(w: &mut impl Write, message: &T) -> Result<(), 
     w.write_all(&body)?;
     w.flush()?;
     Ok(())
+}
+
+/// The message as JSON, in a buffer wiped when dropped.
+fn encode<T: Serialize>(message: &T) -> Result<Zeroizing<Vec<u8>>, FrameError> {
+    let mut body = Zeroizing::new(Vec::with_capacity(4096));
+    serde_json::to_writer(&mut *body, message)?;
+    Ok(body)
 }
 
 /// Reads one frame; `None` when the stream ends cleanly before one starts.
@@ -234,6 +242,23 @@ mod tests {
             read_frame::<Response>(&mut &b"\0\0\0\x02{x"[..]),
             Err(FrameError::Json(_))
         ));
+    }
+
+    /// An `Open` is serialized in place: a buffer that grew would have freed a copy of the
+    /// password without wiping it.
+    #[test]
+    fn an_open_frame_never_outgrows_its_wiped_buffer() {
+        let open = Request::Open {
+            server: "dc01.corp.example.com".repeat(4),
+            share: "SYSVOL".into(),
+            login: Login::Password {
+                account: "svc-hybridctl-with-a-long-name".into(),
+                workgroup: "CORP.EXAMPLE.COM".into(),
+                password: Zeroizing::new("p".repeat(256)),
+            },
+        };
+        let body = encode(&open).unwrap();
+        assert_eq!(body.capacity(), 4096, "{} bytes", body.len());
     }
 
     #[test]
