@@ -445,7 +445,7 @@ pub async fn read_and_plan(
             )
             .await;
         match searched {
-            Ok(_) => {}
+            Ok(()) => {}
             Err(e) if e.result_code() == Some(result_code::NO_SUCH_OBJECT) => {
                 diags.push(
                     err(format!("scope.base `{b}` was not found in the directory"))

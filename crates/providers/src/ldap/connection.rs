@@ -212,12 +212,12 @@ impl Connection {
     ) -> Result<Vec<SearchEntry>, OpError> {
         let mut out = Vec::new();
         self.search_each(base, scope, filter, attrs, controls, |e| out.push(e))
-            .await?;
-        Ok(out)
+            .await
+            .map(|()| out)
     }
 
     /// One paged search, handing each entry to `each` as it arrives: what the caller keeps
-    /// of an entry is all that stays in memory. Returns how many entries there were.
+    /// of an entry is all that stays in memory.
     async fn search_each(
         &mut self,
         base: &str,
@@ -226,7 +226,7 @@ impl Connection {
         attrs: &[&str],
         controls: Vec<RawControl>,
         mut each: impl FnMut(SearchEntry),
-    ) -> Result<usize, OpError> {
+    ) -> Result<(), OpError> {
         let err = |source| OpError::Search {
             base: base.to_string(),
             source,
@@ -249,7 +249,7 @@ impl Connection {
         }
         stream.finish().await.success().map_err(err)?;
         tracing::debug!(base, filter_len = filter.len(), entries, "search");
-        Ok(entries)
+        Ok(())
     }
 
     /// The DACL-only security descriptors of entries matching `filter` under `base`.
@@ -325,7 +325,7 @@ impl Connection {
         filter: &str,
         attrs: &[&str],
         each: impl FnMut(SearchEntry),
-    ) -> Result<usize, OpError> {
+    ) -> Result<(), OpError> {
         let mut attrs = attrs.to_vec();
         attrs.push("nTSecurityDescriptor");
         self.search_each(base, scope, filter, &attrs, vec![sd_flags_dacl()], each)
