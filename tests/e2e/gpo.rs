@@ -10,7 +10,7 @@ use hybridctl_providers::gpo::sysvol::{Location, Sysvol, SysvolError};
 use hybridctl_providers::gpo::GpoProvider;
 use hybridctl_providers::ldap::AdSettings;
 
-use crate::harness::{lab, Specs};
+use crate::harness::{built, lab, Specs};
 
 const DDP: &str = "{31B2F340-016D-11D2-945F-00C04FB984F9}";
 const TEMPLATE: &str = "MACHINE/Microsoft/Windows NT/SecEdit/GptTmpl.inf";
@@ -506,15 +506,11 @@ fn cross_key_rules_hold_against_the_values_already_in_the_gpo() {
 fn without_its_smb_helper_hybridctl_names_it_and_still_plans_acls() {
     let lab = lab();
     let specs = Specs::new();
-    let exe = std::env::current_exe().unwrap();
-    let built = exe.parent().and_then(Path::parent).unwrap();
-    assert!(
-        built.join("hybridctl-smb").is_file(),
-        "the helper is built beside hybridctl (cargo build -p hybridctl-cli)"
-    );
+    // The helper is built beside hybridctl; the copy runs without it.
+    built("hybridctl-smb");
     let alone = specs.path("bin");
     std::fs::create_dir_all(&alone).unwrap();
-    std::fs::copy(built.join("hybridctl"), alone.join("hybridctl")).unwrap();
+    std::fs::copy(built("hybridctl"), alone.join("hybridctl")).unwrap();
     let run = |spec: &Path| {
         std::process::Command::new(alone.join("hybridctl"))
             .args(["plan", "-f", spec.to_str().unwrap()])

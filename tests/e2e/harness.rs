@@ -21,6 +21,20 @@ pub struct Lab {
     pub host: String,
 }
 
+/// A binary of crates/cli (`hybridctl`, `hybridctl-smb`) in the target folder above this
+/// test binary (`cargo test --workspace` builds them for crates/cli's own tests;
+/// `cargo build -p hybridctl-cli` does too).
+pub fn built(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe.parent().and_then(Path::parent).unwrap().join(name);
+    assert!(
+        bin.is_file(),
+        "{} is missing: build it first (cargo build -p hybridctl-cli)",
+        bin.display()
+    );
+    bin
+}
+
 /// The lab started by `scripts/lab up` (scripts/test starts it for the suite).
 pub fn lab() -> &'static Lab {
     static LAB: OnceLock<Lab> = OnceLock::new();

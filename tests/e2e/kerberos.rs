@@ -10,28 +10,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::graph::Tenant;
-use crate::harness::{lab, Run, Specs};
+use crate::harness::{built, lab, Run, Specs};
 
 const DDP_TEMPLATE: &str = "lab.example.test/Policies/{31B2F340-016D-11D2-945F-00C04FB984F9}/MACHINE/Microsoft/Windows NT/SecEdit/GptTmpl.inf";
 const RESET_PASSWORD: &str = "00299570-246d-11d0-a768-00aa006e0529";
 const USER_CLASS: &str = "bf967aba-0de6-11d0-a285-00aa003049e2";
-
-/// The hybridctl binary next to this test binary (`cargo test --workspace` builds it for
-/// crates/cli's own tests; `cargo build -p hybridctl-cli` does too).
-fn binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let bin = exe
-        .parent()
-        .and_then(Path::parent)
-        .unwrap()
-        .join("hybridctl");
-    assert!(
-        bin.exists(),
-        "{} is missing: build it first (cargo build -p hybridctl-cli)",
-        bin.display()
-    );
-    bin
-}
 
 /// What `scripts/lab up` writes for Kerberos: from .lab/env, or (when another checkout's
 /// `up` rewrote .lab/env without them) where that script puts them.
@@ -61,6 +44,17 @@ fn lab_kerberos(name: &str) -> String {
         );
     }
     v
+}
+
+/// [`kerberos_env`] pointed at a listener of the test's on `port` (same DC host name, so
+/// the service ticket is the lab DC's).
+fn kerberos_env_via(port: u16) -> BTreeMap<String, String> {
+    let mut env = kerberos_env();
+    env.insert(
+        "HYBRIDCTL_AD_URL".into(),
+        format!("ldap://{}:{port}", lab_kerberos("HYBRIDCTL_LAB_DC_HOST")),
+    );
+    env
 }
 
 /// The lab's environment switched to Kerberos with the lab's keytab; no password, no user.
@@ -100,10 +94,10 @@ fn command(args: &[&str], env: &BTreeMap<String, String>, faketime: Option<&str>
     let mut cmd = match faketime {
         Some(offset) => {
             let mut c = Command::new("faketime");
-            c.args(["-f", offset]).arg(binary());
+            c.args(["-f", offset]).arg(built("hybridctl"));
             c
         }
-        None => Command::new(binary()),
+        None => Command::new(built("hybridctl")),
     };
     cmd.args(args)
         .env_clear()
@@ -676,11 +670,7 @@ fn a_bind_success_that_skips_sealing_is_refused() {
     });
     let specs = Specs::new();
     let spec = acl_only_spec(&specs);
-    let mut env = kerberos_env();
-    env.insert(
-        "HYBRIDCTL_AD_URL".into(),
-        format!("ldap://{}:{port}", lab_kerberos("HYBRIDCTL_LAB_DC_HOST")),
-    );
+    let env = kerberos_env_via(port);
     let r = run(&["plan", "-f", &spec], &env, None);
     let after = server.join().unwrap();
     assert_eq!(r.code, 1, "{}", r.all());
@@ -714,11 +704,7 @@ fn a_signal_mid_run_stops_it_and_leaves_no_ticket_cache() {
     let spec = acl_only_spec(&specs);
     let tmp = specs.path("tmp");
     std::fs::create_dir(&tmp).unwrap();
-    let mut env = kerberos_env();
-    env.insert(
-        "HYBRIDCTL_AD_URL".into(),
-        format!("ldap://{}:{port}", lab_kerberos("HYBRIDCTL_LAB_DC_HOST")),
-    );
+    let mut env = kerberos_env_via(port);
     env.insert("TMPDIR".into(), tmp.to_str().unwrap().into());
     let child = spawn(&["plan", "-f", &spec], &env);
     // The private cache exists once the keytab's ticket was acquired for the bind.
@@ -852,11 +838,7 @@ fn an_oversized_sasl_frame_is_refused_at_its_header() {
     });
     let specs = Specs::new();
     let spec = acl_only_spec(&specs);
-    let mut env = kerberos_env();
-    env.insert(
-        "HYBRIDCTL_AD_URL".into(),
-        format!("ldap://{}:{port}", lab_kerberos("HYBRIDCTL_LAB_DC_HOST")),
-    );
+    let env = kerberos_env_via(port);
     let started = std::time::Instant::now();
     let r = run(&["plan", "-f", &spec], &env, None);
     assert!(
